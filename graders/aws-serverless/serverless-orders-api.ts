@@ -1,0 +1,210 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
+import { findApisByName, findDeployment, findRouteIntegration, type Api, type RouteIntegration } from '../lib/api-gateway';
+import { describeTable, keySchema } from '../lib/dynamodb';
+import { findExcessGrants, findMissingGrants, type Allowance } from '../lib/iam-policy';
+import { roleStatements } from '../lib/iam-role';
+import { getFunctionConfiguration, invokeGrants, parseFunctionArn } from '../lib/lambda';
+import { summariseExcess } from '../lib/least-privilege';
+
+const API_NAME = 'orders-api';
+const TABLE_NAME = 'orders';
+
+/** What the function's role may do: write order items, plus logging and tracing. */
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+const allowance = (tableArn: string): Allowance => [
+  { actions: WRITE_ACTIONS, resources: [tableArn, `${tableArn}/index/*`] },
+  { actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['*'] },
+  { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'], resources: ['*'] },
+];
+
+async function theApi(ctx: CheckContext): Promise<Api> {
+  const apis = await findApisByName(ctx, API_NAME);
+  if (apis.length !== 1) throw new Error(`expected exactly one API named ${API_NAME}; the orders-api-exists check guards this`);
+  return apis[0]!;
+}
+
+async function theRoute(ctx: CheckContext): Promise<RouteIntegration & { functionArn: string }> {
+  const lookup = await findRouteIntegration(ctx, await theApi(ctx), 'POST', '/orders');
+  if (!lookup.found || !lookup.integration.functionArn) throw new Error('the post-orders-route check guards this');
+  return { ...lookup.integration, functionArn: lookup.integration.functionArn };
+}
+
+export default defineGrader({
+  task: 'serverless-orders-api',
+  probes: ['http:POST'],
+  checks: [
+    {
+      // Passes when exactly one REST or HTTP API is named orders-api.
+      id: 'orders-api-exists',
+      title: 'An API named orders-api exists',
+      points: 10,
+      critical: true,
+      hint: 'Create one API Gateway API (REST or HTTP) and give it exactly the name from the instructions.',
+      async run(ctx) {
+        const apis = await findApisByName(ctx, API_NAME);
+        if (apis.length === 0) return fail(`no REST or HTTP API named ${API_NAME} in ${ctx.region}`, { expected: `one API named ${API_NAME}`, actual: 'none' });
+        if (apis.length > 1) return fail(`${apis.length} APIs are named ${API_NAME}; keep exactly one`, { expected: 1, actual: apis.map((a) => `${a.kind}:${a.id}`) });
+        const api = apis[0]!;
+        return pass(`found the ${api.kind === 'rest' ? 'REST' : 'HTTP'} API ${api.id}`, { resource: `arn:aws:apigateway:${ctx.region}::/${api.kind === 'rest' ? 'restapis' : 'apis'}/${api.id}` });
+      },
+    },
+    {
+      // Passes when POST /orders (or ANY /orders) is integrated with a Lambda function.
+      id: 'post-orders-route',
+      title: 'POST /orders is integrated with a Lambda function',
+      points: 15,
+      critical: true,
+      dependsOn: ['orders-api-exists'],
+      hint: 'Add the route the instructions name and integrate it with your function (a Lambda proxy integration is simplest).',
+      async run(ctx) {
+        const lookup = await findRouteIntegration(ctx, await theApi(ctx), 'POST', '/orders');
+        if (!lookup.found) return fail(lookup.reason, { expected: 'POST /orders integrated with a Lambda function' });
+        const { integration } = lookup;
+        if (!integration.functionArn) {
+          return fail(`${integration.route} is integrated, but not with a Lambda function (${integration.integrationType})`, { expected: 'a Lambda integration', actual: integration.uri || integration.integrationType });
+        }
+        const fn = await getFunctionConfiguration(ctx, integration.functionArn);
+        if (!fn) return fail(`${integration.route} targets ${integration.functionArn}, which does not exist`, { resource: integration.functionArn });
+        return pass(`${integration.route} invokes ${fn.FunctionName}`, { resource: integration.functionArn, actual: integration.integrationType });
+      },
+    },
+    {
+      // Passes when a stage of the API has a deployment to call.
+      id: 'api-deployed',
+      title: 'The API is deployed to a stage',
+      points: 5,
+      critical: true,
+      dependsOn: ['orders-api-exists'],
+      hint: 'Changes to an API are only reachable once deployed: create a deployment and a stage (or an auto-deploying stage).',
+      async run(ctx) {
+        const deployment = await findDeployment(ctx, await theApi(ctx));
+        if (!deployment.deployed) return fail(deployment.reason);
+        return pass(`stage ${deployment.stage} is deployed`, { actual: deployment.invokeUrl('/orders') });
+      },
+    },
+    {
+      // Passes when table "orders" has partition key orderId of type String and no sort key.
+      id: 'table-key-schema',
+      title: 'Table orders is keyed by orderId',
+      points: 15,
+      critical: true,
+      hint: 'Create the table with the name and key the instructions give; a table\'s key cannot be changed, so recreate it if needed.',
+      async run(ctx) {
+        const table = await describeTable(ctx, TABLE_NAME);
+        if (!table) return fail(`no DynamoDB table named ${TABLE_NAME} in ${ctx.region}`, { expected: `table ${TABLE_NAME}`, actual: 'none' });
+        const key = keySchema(table);
+        const detail = { expected: { partitionKey: 'orderId (S)', sortKey: 'none' }, actual: { partitionKey: key.partition ? `${key.partition.name} (${key.partition.type})` : 'none', sortKey: key.sort ? `${key.sort.name} (${key.sort.type})` : 'none' }, resource: table.TableArn };
+        if (key.partition?.name !== 'orderId' || key.partition.type !== 'S') return fail(`the table's partition key is ${detail.actual.partitionKey}`, detail);
+        if (key.sort) return fail(`the table also has a sort key (${detail.actual.sortKey}), so an order cannot be read by orderId alone`, detail);
+        return pass('partition key orderId (String), no sort key', detail);
+      },
+    },
+    {
+      // Passes when the integrated function has X-Ray active tracing.
+      id: 'function-tracing-active',
+      title: 'The function has X-Ray active tracing',
+      points: 10,
+      critical: true,
+      dependsOn: ['post-orders-route'],
+      hint: 'Turn on active tracing in the function\'s configuration (Monitoring and operations tools).',
+      async run(ctx) {
+        const route = await theRoute(ctx);
+        const fn = await getFunctionConfiguration(ctx, route.functionArn);
+        if (!fn) return error(`the function ${route.functionArn} disappeared while grading; grade again`);
+        const mode = fn.TracingConfig?.Mode ?? 'PassThrough';
+        const detail = { expected: 'Active', actual: mode, resource: fn.FunctionArn };
+        return mode === 'Active' ? pass('active tracing is on', detail) : fail(`tracing mode is ${mode}`, detail);
+      },
+    },
+    {
+      // Passes when API Gateway may invoke the function only on behalf of this API, and nobody else may.
+      id: 'invoke-permission-scoped',
+      title: 'Only this API may invoke the function',
+      points: 10,
+      critical: true,
+      visibility: 'on-submit',
+      dependsOn: ['post-orders-route'],
+      hint: 'A function\'s resource-based policy should let apigateway.amazonaws.com invoke it only when the call comes from your API (a source ARN condition).',
+      async run(ctx) {
+        const api = await theApi(ctx);
+        const route = await theRoute(ctx);
+        const grants = await invokeGrants(ctx, route.functionArn);
+        const resource = parseFunctionArn(route.functionArn).unqualifiedArn;
+        if (!grants || grants.length === 0) return fail('the function has no resource-based policy letting API Gateway invoke it', { resource });
+        const apiPrefix = `arn:aws:execute-api:${ctx.region}:${ctx.accountId}:${api.id}/`;
+        const scoped = (g: (typeof grants)[number]) => g.sourceArns.length > 0 && g.sourceArns.every((a) => a.startsWith(apiPrefix));
+        const tooBroad = grants.filter((g) => !(g.principal === 'apigateway.amazonaws.com' && scoped(g)));
+        const detail = { expected: `apigateway.amazonaws.com with aws:SourceArn under ${apiPrefix}`, actual: grants, resource };
+        if (tooBroad.length > 0) {
+          const what = tooBroad.map((g) => `${g.sid} lets ${g.principal} invoke ${g.sourceArns.length ? `from ${g.sourceArns.join(', ')}` : 'from any source'}`);
+          return fail(`the function's policy is broader than this API: ${what.join('; ')}`, detail);
+        }
+        return pass('only this API can invoke the function', detail);
+      },
+    },
+    {
+      // Passes when the function's role can write to the orders table and grants nothing beyond writes to it, logs and X-Ray.
+      id: 'role-least-privilege',
+      title: 'The function\'s role may write to the orders table and nothing else',
+      points: 20,
+      critical: true,
+      dependsOn: ['post-orders-route', 'table-key-schema'],
+      hint: 'Give the execution role only the DynamoDB write actions it needs, on this table\'s ARN, plus logging and tracing; avoid wildcards and managed "FullAccess" policies.',
+      async run(ctx) {
+        const route = await theRoute(ctx);
+        const [fn, table] = await Promise.all([getFunctionConfiguration(ctx, route.functionArn), describeTable(ctx, TABLE_NAME)]);
+        if (!fn?.Role || !table?.TableArn) return error('the function or table disappeared while grading; grade again');
+        const statements = await roleStatements(ctx, fn.Role);
+        const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'].map((action) => ({ action, resource: table.TableArn! }));
+        const missing = findMissingGrants(statements, writes);
+        const excess = findExcessGrants(statements, allowance(table.TableArn));
+        const detail = { expected: { allowed: allowance(table.TableArn) }, actual: { excess: summariseExcess(excess), cannotWrite: missing.length === writes.length }, resource: fn.Role };
+        if (missing.length === writes.length) return fail('the role cannot write items to the orders table (no PutItem, UpdateItem or BatchWriteItem on it)', detail);
+        if (excess.length > 0) return fail(`the role grants more than writing to the orders table: ${summariseExcess(excess).slice(0, 5).join('; ')}`, detail);
+        return pass('the role can write to the orders table and nothing more than logs and tracing', detail);
+      },
+    },
+    {
+      // Passes when POSTing an order through the deployed API answers 2xx and stores the item under its orderId.
+      id: 'order-round-trip',
+      title: 'POST /orders stores the order in the table',
+      points: 15,
+      critical: true,
+      dependsOn: ['post-orders-route', 'api-deployed', 'table-key-schema'],
+      timeoutMs: 90_000,
+      hint: 'Call your API yourself with the example request from the instructions, then look for the item in the table; check the function\'s logs if it fails.',
+      async run(ctx) {
+        const deployment = await findDeployment(ctx, await theApi(ctx));
+        if (!deployment.deployed) return error('the API stopped being deployed while grading; grade again');
+        const orderId = `skillproof-${ctx.nonce}`;
+        const url = deployment.invokeUrl('/orders');
+        const body = JSON.stringify({ orderId, product: 'skillproof-probe', quantity: 1 });
+        const response = await ctx.waitFor(
+          'a final answer from POST /orders',
+          async () => {
+            const res = await ctx.http.request({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body });
+            // Throttling (429) and an unavailable service (503) are retried; if they persist we could
+            // not tell. A 502 or 504 is the function's own failure or slowness, judged below.
+            return [429, 503].includes(res.status) ? undefined : res;
+          },
+          { timeoutMs: 8_000, intervalMs: 1_000 },
+        );
+        if (!response) return error(`POST ${url} kept answering 429 or 503 (throttled or unavailable); grade again`);
+        if (response.status < 200 || response.status > 299) {
+          return fail(`POST /orders answered HTTP ${response.status}: ${response.body.slice(0, 200)}`, { expected: 'HTTP 2xx', actual: response.status, resource: url });
+        }
+        const table = await describeTable(ctx, TABLE_NAME);
+        const item = await ctx.waitFor(
+          `order ${orderId} in table ${TABLE_NAME}`,
+          async () => (await ctx.client(DynamoDBClient).send(new GetItemCommand({ TableName: TABLE_NAME, Key: { orderId: { S: orderId } }, ConsistentRead: true }))).Item,
+          { timeoutMs: 15_000, intervalMs: 1_000 },
+        );
+        if (!item) {
+          return fail(`POST /orders answered HTTP ${response.status}, but no item with orderId ${orderId} appeared in table ${TABLE_NAME} within 15 s`, { expected: `an item with orderId ${orderId}`, actual: 'none', ...(table?.TableArn ? { resource: table.TableArn } : {}) });
+        }
+        return pass(`HTTP ${response.status}, and the order was stored`, { actual: { status: response.status, item: Object.keys(item) }, ...(table?.TableArn ? { resource: table.TableArn } : {}) });
+      },
+    },
+  ],
+});

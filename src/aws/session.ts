@@ -1,0 +1,294 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { canonicalJson, decodeValue, encodeValue, type Json } from '../evidence/canonical';
+import { redact } from '../evidence/redact';
+import type { AwsClient, AwsClientConstructor } from '../model/grader';
+import { classifyFailure, GuardViolation, MissingRecordedCall, tagCall } from './errors';
+import { createHttpProbe, type HttpProbe } from './http';
+import { actionKey, isReadAction, operationOfCommand, serviceOfClient } from './operations';
+
+/** One AWS call (or HTTP probe) as the evidence keeps it. */
+export interface CallRecord {
+  seq: number;
+  service: string;
+  operation: string;
+  input: Json;
+  output?: Json;
+  error?: RecordedError;
+  requestId?: string;
+  /** Which check made the call (absent for session set-up such as GetCallerIdentity). */
+  check?: string;
+  /** 1 for the first try; higher for retries after throttling or server errors. */
+  try: number;
+  durationMs: number;
+}
+
+export interface RecordedError {
+  code: string;
+  message: string;
+  httpStatus?: number;
+  fault?: 'client' | 'server';
+}
+
+/** Answers calls in simulate mode (fixture worlds); throw an AWS-shaped error to fail a call. */
+export type Responder = (service: string, operation: string, input: unknown) => unknown;
+
+export type SessionMode = 'live' | 'replay' | 'simulate';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+export interface SessionConfig {
+  mode: SessionMode;
+  region: string;
+  attemptId: string;
+  nonce: string;
+  /** The run's clock: every check sees this time, so a replay judges as the original run did. */
+  startedAt: Date;
+  /** Non-read operations the grader declared (`iam-prefix:Operation` or `http:METHOD`). */
+  probes: readonly string[];
+  /** live: credentials for the clients (default: the SDK's standard chain). */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** replay: the recorded calls to serve. */
+  recorded?: readonly CallRecord[];
+  /** simulate: answers calls. */
+  responder?: Responder;
+  retry?: RetryPolicy;
+  /** Replay/simulate only: real delay added to each call, to make offline timings meaningful. */
+  latencyMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface CallScope {
+  check?: string;
+  /** Inside waitFor: reads are sent every time, never served from the memo. */
+  fresh: boolean;
+  /** Sequence numbers of the recorded calls this scope used (including memo hits). */
+  used: number[];
+}
+
+interface MemoEntry {
+  promise: Promise<unknown>;
+  seqs: number[];
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A grading session: the one place graders get AWS clients and the HTTP probe from. Every call
+ * passes, in order: the read-only guard, the per-run memo, retries with backoff, then the recorder
+ * wrapped around the transport (the real service, a replayed transcript, or a simulated world).
+ */
+export class GradingSession {
+  readonly transcript: CallRecord[] = [];
+  readonly http: HttpProbe;
+  private readonly probes: Set<string>;
+  private readonly memo = new Map<string, MemoEntry>();
+  private readonly clients = new Map<AwsClientConstructor<AwsClient>, AwsClient>();
+  private readonly scope = new AsyncLocalStorage<CallScope>();
+  private readonly replay?: ReplayQueue;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private seq = 0;
+
+  constructor(readonly config: SessionConfig) {
+    this.probes = new Set(config.probes);
+    this.retry = config.retry ?? DEFAULT_RETRY;
+    this.sleep = config.sleep ?? (config.mode === 'live' ? realSleep : () => Promise.resolve());
+    if (config.mode === 'replay') this.replay = new ReplayQueue(config.recorded ?? []);
+    if (config.mode === 'simulate' && !config.responder) throw new Error('simulate mode needs a responder');
+    this.http = createHttpProbe((method, input, live) => this.execute('HTTP', method, input, live));
+  }
+
+  get mode(): SessionMode {
+    return this.config.mode;
+  }
+
+  /** A client of the given type, configured for the sandbox and wired through the session. */
+  client<C extends AwsClient>(ctor: AwsClientConstructor<C>): C {
+    const existing = this.clients.get(ctor as AwsClientConstructor<AwsClient>);
+    if (existing) return existing as C;
+    const live = this.config.mode === 'live';
+    const client = new ctor({
+      region: this.config.region,
+      // Retries happen in the session, above the recorder, so each try is evidence and replays alike.
+      maxAttempts: 1,
+      ...(live
+        ? this.config.credentials
+          ? { credentials: this.config.credentials }
+          : {}
+        : { credentials: { accessKeyId: 'OFFLINE', secretAccessKey: 'OFFLINE' } }),
+    });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const service = serviceOfClient(String(context.clientName ?? 'Unknown'));
+        const operation = operationOfCommand(String(context.commandName ?? 'Unknown'));
+        const output = await this.execute(service, operation, args.input, async () => (await next(args)).output);
+        return { output, response: undefined };
+      },
+      { step: 'initialize', priority: 'high', name: 'skillproofSession', override: true },
+    );
+    this.clients.set(ctor as AwsClientConstructor<AwsClient>, client);
+    return client;
+  }
+
+  /** Runs `fn` with its calls attributed to `check`; returns the sequence numbers it used. */
+  async inCheck<T>(check: string, fn: () => Promise<T>): Promise<{ value: T; used: number[] }> {
+    const scope: CallScope = { check, fresh: false, used: [] };
+    const value = await this.scope.run(scope, fn);
+    return { value, used: [...new Set(scope.used)].sort((a, b) => a - b) };
+  }
+
+  /** Runs `fn` with memoisation off, so polled reads are really sent each time. */
+  fresh<T>(fn: () => Promise<T>): Promise<T> {
+    const outer = this.scope.getStore();
+    const scope: CallScope = { check: outer?.check, fresh: true, used: outer?.used ?? [] };
+    return this.scope.run(scope, fn);
+  }
+
+  async sleepFor(ms: number): Promise<void> {
+    await this.sleep(ms);
+  }
+
+  destroy(): void {
+    for (const c of this.clients.values()) c.destroy();
+    this.clients.clear();
+  }
+
+  /** The pipeline every call goes through. `live` performs the real call in live mode. */
+  async execute(service: string, operation: string, rawInput: unknown, live: () => Promise<unknown>): Promise<unknown> {
+    const action = actionKey(service, operation);
+    const read = isReadAction(action);
+    if (!read && !this.probes.has(action)) throw new GuardViolation(action);
+
+    const input = redact(encodeValue(rawInput));
+    const scope = this.scope.getStore();
+    const memoKey = `${service}.${operation} ${canonicalJson(input)}`;
+    const memoisable = read && !scope?.fresh;
+    if (memoisable) {
+      const hit = this.memo.get(memoKey);
+      if (hit) {
+        scope?.used.push(...hit.seqs);
+        return hit.promise;
+      }
+    }
+    const seqs: number[] = [];
+    const promise = this.withRetry(service, operation, input, live, scope, seqs).catch((err: unknown) => {
+      tagCall(err, `${service}.${operation}`);
+      throw err;
+    });
+    if (memoisable) this.memo.set(memoKey, { promise, seqs });
+    return promise;
+  }
+
+  private async withRetry(
+    service: string,
+    operation: string,
+    input: Json,
+    live: () => Promise<unknown>,
+    scope: CallScope | undefined,
+    seqs: number[],
+  ): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(service, operation, input, live, scope, seqs, attempt);
+      } catch (err) {
+        const failure = classifyFailure(err);
+        if (!failure.retryable || attempt >= this.retry.maxAttempts || err instanceof MissingRecordedCall) throw err;
+        const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        await this.sleep(Math.round(cap / 2 + (Math.random() * cap) / 2));
+      }
+    }
+  }
+
+  private async once(
+    service: string,
+    operation: string,
+    input: Json,
+    live: () => Promise<unknown>,
+    scope: CallScope | undefined,
+    seqs: number[],
+    attempt: number,
+  ): Promise<unknown> {
+    const seq = ++this.seq;
+    seqs.push(seq);
+    scope?.used.push(seq);
+    const started = Date.now();
+    const record: CallRecord = { seq, service, operation, input, try: attempt, durationMs: 0 };
+    if (scope?.check) record.check = scope.check;
+    this.transcript.push(record);
+    if (this.config.mode !== 'live' && this.config.latencyMs) await realSleep(this.config.latencyMs);
+    try {
+      let output: Json;
+      if (this.config.mode === 'replay') {
+        const recorded = this.replay!.next(service, operation, input);
+        if (recorded.requestId) record.requestId = recorded.requestId;
+        if (recorded.error) throw rebuildError(recorded.error, recorded.requestId);
+        output = recorded.output ?? {};
+      } else {
+        const raw =
+          this.config.mode === 'live'
+            ? await live()
+            : await this.config.responder!(service, operation, decodeValue(input));
+        const { $metadata, ...rest } = (raw ?? {}) as { $metadata?: { requestId?: string } };
+        if ($metadata?.requestId) record.requestId = $metadata.requestId;
+        output = redact(encodeValue(rest));
+      }
+      record.output = output;
+      return { ...(decodeValue(output) as object), $metadata: { requestId: record.requestId, attempts: attempt } };
+    } catch (err) {
+      if (err instanceof MissingRecordedCall) {
+        record.error = { code: 'MissingRecordedCall', message: err.message };
+        throw err;
+      }
+      const f = classifyFailure(err);
+      const meta = (err as { $metadata?: { requestId?: string } }).$metadata;
+      if (meta?.requestId) record.requestId = meta.requestId;
+      record.error = {
+        code: f.code,
+        message: f.message,
+        ...(f.httpStatus !== undefined ? { httpStatus: f.httpStatus } : {}),
+        ...(f.kind === 'server' || f.kind === 'throttling' ? { fault: 'server' as const } : { fault: 'client' as const }),
+      };
+      throw err;
+    } finally {
+      record.durationMs = this.config.mode === 'live' ? Date.now() - started : 0;
+    }
+  }
+}
+
+/** An AWS-shaped error rebuilt from the evidence, so graders see what they saw live. */
+export function rebuildError(e: RecordedError, requestId?: string): Error {
+  const err = new Error(e.message) as Error & { $fault: string; $metadata: object };
+  err.name = e.code;
+  err.$fault = e.fault ?? 'client';
+  err.$metadata = { httpStatusCode: e.httpStatus, requestId };
+  return err;
+}
+
+/**
+ * Serves recorded calls by service, operation and exact input. Identical calls are served in the
+ * order recorded (a poll that first saw nothing, then the item); the last one is served again
+ * to any further identical call, so "throttled for ever" is one recorded error.
+ */
+class ReplayQueue {
+  private readonly queues = new Map<string, CallRecord[]>();
+  constructor(records: readonly CallRecord[]) {
+    for (const r of [...records].sort((a, b) => a.seq - b.seq)) {
+      const key = `${r.service}.${r.operation} ${canonicalJson(r.input)}`;
+      const q = this.queues.get(key) ?? [];
+      q.push(r);
+      this.queues.set(key, q);
+    }
+  }
+  next(service: string, operation: string, input: Json): CallRecord {
+    const key = `${service}.${operation} ${canonicalJson(input)}`;
+    const q = this.queues.get(key);
+    if (!q || q.length === 0) throw new MissingRecordedCall(`${service}.${operation}`, canonicalJson(input));
+    return q.length > 1 ? q.shift()! : q[0]!;
+  }
+}

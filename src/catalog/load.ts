@@ -1,0 +1,155 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import { graderSchema, type LoadedGrader } from '../model/grader';
+import { taskSchema, type TaskDefinition } from '../model/task';
+import { matchesIamPattern } from './iam-pattern';
+
+/** The repository root: tasks/ and graders/ live here. */
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export interface CatalogEntry {
+  task: TaskDefinition;
+  grader: LoadedGrader;
+  taskDir: string;
+  graderFile: string;
+  /** The candidate's instructions (Markdown). */
+  instructions: string;
+}
+
+/** A task or grader file that cannot be used, with the file and field to fix. */
+export class DefinitionError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string | undefined,
+    detail: string,
+  ) {
+    super(`${file}${field ? `: field ${field}` : ''}: ${detail}`);
+    this.name = 'DefinitionError';
+  }
+}
+
+export class Catalog {
+  constructor(
+    readonly root: string,
+    private readonly entries: Map<string, CatalogEntry>,
+  ) {}
+
+  ids(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  all(): CatalogEntry[] {
+    return this.ids().map((id) => this.entries.get(id)!);
+  }
+
+  get(id: string): CatalogEntry {
+    const entry = this.entries.get(id);
+    if (!entry) {
+      throw new DefinitionError(relative(process.cwd(), join(this.root, 'tasks', id)) || id, undefined, `no task "${id}"; known tasks: ${this.ids().join(', ') || '(none)'}`);
+    }
+    return entry;
+  }
+}
+
+const cache = new Map<string, Catalog>();
+
+/** Loads and validates every task in `<root>/tasks/*` with its grader. Throws on the first bad file. */
+export function loadCatalog(root: string = REPO_ROOT): Catalog {
+  const cached = cache.get(root);
+  if (cached) return cached;
+  const entries = new Map<string, CatalogEntry>();
+  const tasksDir = join(root, 'tasks');
+  const ids = existsSync(tasksDir)
+    ? readdirSync(tasksDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(tasksDir, d.name, 'task.ts')))
+        .map((d) => d.name)
+        .sort()
+    : [];
+  for (const id of ids) entries.set(id, loadEntry(root, id));
+  const catalog = new Catalog(root, entries);
+  cache.set(root, catalog);
+  return catalog;
+}
+
+export function loadEntry(root: string, folder: string): CatalogEntry {
+  const taskDir = join(root, 'tasks', folder);
+  const taskFile = join(taskDir, 'task.ts');
+  const rel = (p: string) => relative(root, p);
+  const task = validate(taskSchema, importDefault(taskFile, rel(taskFile)), rel(taskFile));
+  if (task.id !== folder) throw new DefinitionError(rel(taskFile), 'id', `is "${task.id}" but the folder is "${folder}"; they must be equal`);
+  const instructionsFile = join(taskDir, task.instructions);
+  if (!existsSync(instructionsFile)) throw new DefinitionError(rel(taskFile), 'instructions', `${rel(instructionsFile)} does not exist`);
+
+  const graderFile = join(root, 'graders', task.track, `${task.id}.ts`);
+  if (!existsSync(graderFile)) throw new DefinitionError(rel(taskFile), 'track', `expects its grader at ${rel(graderFile)}, which does not exist`);
+  const grader = validate(graderSchema, importDefault(graderFile, rel(graderFile)), rel(graderFile)) as LoadedGrader;
+  checkGraderAgainstTask(grader, task, rel(graderFile));
+  return { task, grader, taskDir, graderFile, instructions: readFileSync(instructionsFile, 'utf8') };
+}
+
+function importDefault(file: string, rel: string): unknown {
+  let mod: { default?: unknown };
+  try {
+    // Task and grader files are TypeScript modules found at run time; tsx (CLI) or jest compiles them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(file) as { default?: unknown };
+  } catch (e) {
+    throw new DefinitionError(rel, undefined, `cannot be loaded: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (mod.default === undefined) throw new DefinitionError(rel, undefined, 'has no default export; end it with `export default defineTask({...})` or `export default defineGrader({...})`');
+  return mod.default;
+}
+
+function validate<S extends z.ZodType>(schema: S, value: unknown, rel: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : undefined;
+  let detail = issue.message;
+  if (issue.code === 'unrecognized_keys') detail = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the documented fields`;
+  throw new DefinitionError(rel, field, detail);
+}
+
+function checkGraderAgainstTask(grader: LoadedGrader, task: TaskDefinition, rel: string): void {
+  if (grader.task !== task.id) throw new DefinitionError(rel, 'task', `is "${grader.task}" but the file grades task "${task.id}"`);
+  const ids = new Set<string>();
+  grader.checks.forEach((c, i) => {
+    if (ids.has(c.id)) throw new DefinitionError(rel, `checks.${i}.id`, `"${c.id}" is used by two checks; check ids must be unique`);
+    ids.add(c.id);
+  });
+  grader.checks.forEach((c, i) => {
+    c.dependsOn.forEach((d, j) => {
+      if (!ids.has(d)) throw new DefinitionError(rel, `checks.${i}.dependsOn.${j}`, `"${d}" is not a check of this grader`);
+    });
+  });
+  const cycle = findCycle(grader);
+  if (cycle) throw new DefinitionError(rel, 'checks', `dependsOn forms a cycle: ${cycle.join(' -> ')}`);
+  grader.probes.forEach((p, i) => {
+    if (p.startsWith('http:')) return;
+    if (!task.blueprint.grader.probes.some((allowed) => matchesIamPattern(allowed, p))) {
+      throw new DefinitionError(rel, `probes.${i}`, `"${p}" is not among the task's blueprint.grader.probes (${task.blueprint.grader.probes.join(', ') || 'none'}); the grader role would not be allowed to call it`);
+    }
+  });
+}
+
+function findCycle(grader: LoadedGrader): string[] | undefined {
+  const deps = new Map(grader.checks.map((c) => [c.id, c.dependsOn]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    for (const d of deps.get(id) ?? []) {
+      const found = visit(d, [...path, id]);
+      if (found) return found;
+    }
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of deps.keys()) {
+    const found = visit(id, []);
+    if (found) return found;
+  }
+  return undefined;
+}

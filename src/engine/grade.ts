@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { classifyFailure, describeFailure } from '../aws/errors';
+import { GradingSession, type Responder, type SessionConfig } from '../aws/session';
+import type { CatalogEntry } from '../catalog/load';
+import { EVIDENCE_FORMAT, sealBundle, type BundleRun, type EvidenceBundle, type FixtureExpectation } from '../evidence/bundle';
+import type { Report } from '../model/report';
+import { runChecks, type Scope } from './run-checks';
+
+export interface GradeOutcome {
+  report: Report;
+  bundle: EvidenceBundle;
+}
+
+export interface CommonOptions {
+  attemptId?: string;
+  scope?: Scope;
+  concurrency?: number;
+  /** Replay/simulate: real delay per call (benchmarks). */
+  latencyMs?: number;
+}
+
+export function newNonce(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** STS session names allow [\w+=,.@-] and at most 64 characters. */
+export function roleSessionName(attemptId: string): string {
+  return `skillproof-${attemptId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+export interface LiveTarget extends CommonOptions {
+  /** Default: the SDK's region chain (AWS_REGION, the profile's region). */
+  region?: string;
+  /** The sandbox's GraderRole; without it the ambient credentials grade (an author's own account). */
+  roleArn?: string;
+  externalId?: string;
+  /** The sandbox account; a different caller account makes the run incomplete, with nothing graded. */
+  expectedAccount?: string;
+}
+
+/** Grades a real account (or an AWS-compatible endpoint named by AWS_ENDPOINT_URL). */
+export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promise<GradeOutcome> {
+  const attemptId = target.attemptId ?? `local-${Date.now().toString(36)}`;
+  const hub = new STSClient(target.region ? { region: target.region } : {});
+  let region: string;
+  try {
+    region = target.region ?? (await hub.config.region());
+  } catch {
+    region = '';
+  }
+  if (!region) {
+    hub.destroy();
+    throw new Error('no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)');
+  }
+  const base: Omit<SessionConfig, 'credentials'> = {
+    mode: 'live',
+    region,
+    attemptId,
+    nonce: newNonce(),
+    startedAt: new Date(),
+    probes: entry.grader.probes,
+    ...(target.latencyMs ? { latencyMs: target.latencyMs } : {}),
+  };
+  let preflightError: string | undefined;
+  let credentials: SessionConfig['credentials'];
+  if (target.roleArn) {
+    if (!target.externalId) throw new Error('--role-arn needs --external-id: sandbox grader roles trust SkillProof only with the attempt\'s external id');
+    try {
+      const res = await hub.send(
+        new AssumeRoleCommand({ RoleArn: target.roleArn, RoleSessionName: roleSessionName(attemptId), ExternalId: target.externalId, DurationSeconds: 3600 }),
+      );
+      const c = res.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
+      credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, ...(c.Expiration ? { expiration: c.Expiration } : {}) };
+    } catch (err) {
+      preflightError = `could not assume the grader role ${target.roleArn}: ${describeFailure('STS.AssumeRole', classifyFailure(err))}`;
+    }
+  }
+  hub.destroy();
+  const session = new GradingSession({ ...base, ...(credentials ? { credentials } : {}) });
+  return gradeWithSession(entry, session, {
+    ...target,
+    preflightError,
+    run: { roleArn: target.roleArn, expectedAccount: target.expectedAccount },
+  });
+}
+
+/** Re-grades an evidence bundle offline: same grader code, recorded responses, same outcome. */
+export async function regrade(entry: CatalogEntry, bundle: EvidenceBundle, options: CommonOptions = {}): Promise<GradeOutcome> {
+  if (bundle.task.id !== entry.task.id) throw new Error(`the evidence is for task "${bundle.task.id}", not "${entry.task.id}"`);
+  const session = new GradingSession({
+    mode: 'replay',
+    region: bundle.run.region,
+    attemptId: bundle.run.attemptId,
+    nonce: bundle.run.nonce,
+    startedAt: new Date(bundle.run.startedAt),
+    probes: entry.grader.probes,
+    recorded: bundle.transcript,
+    ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+  });
+  return gradeWithSession(entry, session, {
+    ...options,
+    scope: options.scope ?? bundle.run.scope,
+    expectedAccount: bundle.run.expectedAccount,
+    run: { roleArn: bundle.run.roleArn, expectedAccount: bundle.run.expectedAccount },
+    ...(bundle.expect ? { expect: bundle.expect } : {}),
+  });
+}
+
+export interface SimulatedRun extends CommonOptions {
+  responder: Responder;
+  region: string;
+  nonce: string;
+  startedAt: Date;
+  expect?: FixtureExpectation;
+  expectedAccount?: string;
+}
+
+/** Grades a simulated account (fixture worlds): the recorded bundle is a fixture. */
+export async function gradeSimulated(entry: CatalogEntry, sim: SimulatedRun): Promise<GradeOutcome> {
+  const session = new GradingSession({
+    mode: 'simulate',
+    region: sim.region,
+    attemptId: sim.attemptId ?? 'fixture',
+    nonce: sim.nonce,
+    startedAt: sim.startedAt,
+    probes: entry.grader.probes,
+    responder: sim.responder,
+  });
+  return gradeWithSession(entry, session, { ...sim, run: { expectedAccount: sim.expectedAccount } });
+}
+
+interface WithSessionOptions extends CommonOptions {
+  expectedAccount?: string;
+  preflightError?: string;
+  run: Pick<BundleRun, 'roleArn' | 'expectedAccount'>;
+  expect?: FixtureExpectation;
+}
+
+async function gradeWithSession(entry: CatalogEntry, session: GradingSession, opts: WithSessionOptions): Promise<GradeOutcome> {
+  try {
+    let preflightError = opts.preflightError;
+    let accountId = 'unknown';
+    if (!preflightError) {
+      try {
+        const identity = await session.client(STSClient).send(new GetCallerIdentityCommand({}));
+        accountId = identity.Account ?? 'unknown';
+        if (opts.expectedAccount && accountId !== opts.expectedAccount) {
+          preflightError = `the grading credentials belong to account ${accountId}, not the sandbox account ${opts.expectedAccount}; nothing was graded`;
+        }
+      } catch (err) {
+        preflightError = `cannot identify the account: ${describeFailure('STS.GetCallerIdentity', classifyFailure(err))}`;
+      }
+    }
+    const scope = opts.scope ?? 'final';
+    const report = await runChecks({
+      task: entry.task,
+      grader: entry.grader,
+      session,
+      accountId,
+      scope,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(preflightError ? { preflightError } : {}),
+    });
+    const run: BundleRun = {
+      attemptId: session.config.attemptId,
+      nonce: session.config.nonce,
+      startedAt: session.config.startedAt.toISOString(),
+      region: session.config.region,
+      accountId,
+      mode: session.mode,
+      scope,
+      ...(opts.run.roleArn ? { roleArn: opts.run.roleArn } : {}),
+      ...(opts.run.expectedAccount ? { expectedAccount: opts.run.expectedAccount } : {}),
+    };
+    const bundle = sealBundle({
+      format: EVIDENCE_FORMAT,
+      task: report.task,
+      run,
+      transcript: session.transcript,
+      report,
+      ...(opts.expect ? { expect: opts.expect } : {}),
+    });
+    return { report, bundle };
+  } finally {
+    session.destroy();
+  }
+}
