@@ -232,8 +232,8 @@ export class GradingSession {
       } else {
         const raw =
           this.config.mode === 'live'
-            ? await live()
-            : await this.config.responder!(service, operation, decodeValue(input));
+            ? await drainStreams(await live())
+            : await drainStreams(await this.config.responder!(service, operation, decodeValue(input)));
         const { $metadata, ...rest } = (raw ?? {}) as { $metadata?: { requestId?: string } };
         if ($metadata?.requestId) record.requestId = $metadata.requestId;
         output = redact(encodeValue(rest));
@@ -259,6 +259,27 @@ export class GradingSession {
       record.durationMs = this.config.mode === 'live' ? Date.now() - started : 0;
     }
   }
+}
+
+/**
+ * Reads streaming members of a response (InvokeAgent's event stream, a blob body) to the end, so
+ * they can be recorded: event streams become arrays (still `for await`-able), blobs byte arrays.
+ */
+export async function drainStreams(output: unknown): Promise<unknown> {
+  if (output === null || typeof output !== 'object') return output;
+  const out: Record<string, unknown> = { ...(output as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(out)) {
+    if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date || Array.isArray(value)) continue;
+    const blob = value as { transformToByteArray?: () => Promise<Uint8Array> };
+    if (typeof blob.transformToByteArray === 'function') {
+      out[key] = await blob.transformToByteArray();
+    } else if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+      const events: unknown[] = [];
+      for await (const event of value as AsyncIterable<unknown>) events.push(event);
+      out[key] = events;
+    }
+  }
+  return out;
 }
 
 /** An AWS-shaped error rebuilt from the evidence, so graders see what they saw live. */

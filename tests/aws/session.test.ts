@@ -1,0 +1,109 @@
+import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GuardViolation, MissingRecordedCall } from '../../src/aws/errors';
+import { GradingSession } from '../../src/aws/session';
+import { REDACTED } from '../../src/evidence/redact';
+import { awsError } from '../../src/testing/fake-account';
+import { simulated } from '../support/harness';
+
+const table = { Table: { TableName: 'orders', TableStatus: 'ACTIVE' } };
+
+describe('grading session', () => {
+  it('blocks a mutating call the grader did not declare', async () => {
+    const session = simulated(() => ({}));
+    await expect(session.client(DynamoDBClient).send(new PutItemCommand({ TableName: 't', Item: {} }))).rejects.toBeInstanceOf(GuardViolation);
+    expect(session.transcript).toHaveLength(0);
+  });
+
+  it('lets a declared probe through', async () => {
+    const session = simulated(() => ({}), { probes: ['dynamodb:PutItem'] });
+    await expect(session.client(DynamoDBClient).send(new PutItemCommand({ TableName: 't', Item: {} }))).resolves.toBeDefined();
+    expect(session.transcript.map((r) => r.operation)).toEqual(['PutItem']);
+  });
+
+  it('sends an identical read once per run, even when asked concurrently', async () => {
+    let sent = 0;
+    const session = simulated(() => (sent++, table));
+    const ddb = session.client(DynamoDBClient);
+    const results = await Promise.all([1, 2, 3].map(() => ddb.send(new DescribeTableCommand({ TableName: 'orders' }))));
+    await ddb.send(new DescribeTableCommand({ TableName: 'orders' }));
+    expect(sent).toBe(1);
+    expect(results.every((r) => r.Table?.TableName === 'orders')).toBe(true);
+  });
+
+  it('sends reads again inside a fresh (polling) scope', async () => {
+    let sent = 0;
+    const session = simulated(() => (sent++, table));
+    const ddb = session.client(DynamoDBClient);
+    await ddb.send(new DescribeTableCommand({ TableName: 'orders' }));
+    await session.fresh(() => ddb.send(new DescribeTableCommand({ TableName: 'orders' })));
+    await session.fresh(() => ddb.send(new DescribeTableCommand({ TableName: 'orders' })));
+    expect(sent).toBe(3);
+  });
+
+  it('retries throttling and records every try', async () => {
+    let calls = 0;
+    const session = simulated(() => {
+      if (++calls < 3) throw awsError('ThrottlingException', 'Rate exceeded', 400);
+      return table;
+    });
+    const out = await session.client(DynamoDBClient).send(new DescribeTableCommand({ TableName: 'orders' }));
+    expect(out.Table?.TableName).toBe('orders');
+    expect(session.transcript.map((r) => [r.try, r.error?.code ?? 'ok'])).toEqual([
+      [1, 'ThrottlingException'],
+      [2, 'ThrottlingException'],
+      [3, 'ok'],
+    ]);
+  });
+
+  it('gives up after the retry budget when throttling persists', async () => {
+    const session = simulated(() => {
+      throw awsError('ThrottlingException', 'Rate exceeded', 400);
+    });
+    await expect(session.client(DynamoDBClient).send(new DescribeTableCommand({ TableName: 'orders' }))).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(session.transcript).toHaveLength(5);
+  });
+
+  it('does not retry AccessDenied', async () => {
+    const session = simulated(() => {
+      throw awsError('AccessDeniedException', 'no', 403);
+    });
+    await expect(session.client(DynamoDBClient).send(new DescribeTableCommand({ TableName: 'orders' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(session.transcript).toHaveLength(1);
+  });
+
+  it('redacts Lambda environment values and tokens from the evidence and from what the grader sees', async () => {
+    const session = simulated(() => ({ FunctionName: 'f', Environment: { Variables: { DB_PASSWORD: 'hunter2', TABLE: 'orders' } }, SessionToken: 'tok', NextToken: 'page-2' }));
+    const out = await session.client(LambdaClient).send(new GetFunctionConfigurationCommand({ FunctionName: 'f' }));
+    expect(out.Environment?.Variables).toEqual({ DB_PASSWORD: REDACTED, TABLE: REDACTED });
+    const text = JSON.stringify(session.transcript);
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('"tok"');
+    expect(text).toContain('page-2');
+  });
+
+  it('replays recorded calls in order, the last one sticking', async () => {
+    const live = simulated(
+      (() => {
+        let n = 0;
+        return () => (++n === 1 ? {} : table);
+      })(),
+    );
+    const ddb = live.client(DynamoDBClient);
+    await live.fresh(() => ddb.send(new DescribeTableCommand({ TableName: 'orders' })));
+    await live.fresh(() => ddb.send(new DescribeTableCommand({ TableName: 'orders' })));
+    const replay = new GradingSession({ ...live.config, mode: 'replay', recorded: live.transcript });
+    const r = replay.client(DynamoDBClient);
+    const seen = [];
+    for (let i = 0; i < 3; i++) seen.push((await replay.fresh(() => r.send(new DescribeTableCommand({ TableName: 'orders' })))).Table?.TableName ?? 'none');
+    expect(seen).toEqual(['none', 'orders', 'orders']);
+  });
+
+  it('names a call the evidence does not contain', async () => {
+    const replay = new GradingSession({ mode: 'replay', region: 'eu-west-1', attemptId: 'a', nonce: '0123456789abcdef', startedAt: new Date(), probes: [], recorded: [] });
+    const err = await replay.client(DynamoDBClient).send(new DescribeTableCommand({ TableName: 'other' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingRecordedCall);
+    expect((err as Error).message).toContain('DynamoDB.DescribeTable');
+    expect((err as Error).message).toContain('"TableName":"other"');
+  });
+});

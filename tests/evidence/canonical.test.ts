@@ -1,0 +1,27 @@
+import { canonicalJson, decodeValue, encodeValue } from '../../src/evidence/canonical';
+import { redact, REDACTED } from '../../src/evidence/redact';
+
+describe('evidence encoding', () => {
+  it('round-trips dates and bytes', () => {
+    const value = { at: new Date('2026-01-15T10:00:00Z'), payload: new Uint8Array([1, 2, 3]), list: [1, 'a'] };
+    expect(decodeValue(encodeValue(value))).toEqual(value);
+  });
+
+  it('gives equal text for equal values whatever the key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe(canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));
+  });
+
+  it.each([
+    ['Lambda environment values', { Environment: { Variables: { KEY: 'v' } } }, { Environment: { Variables: { KEY: REDACTED } } }],
+    ['session credentials', { Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T' } }, { Credentials: REDACTED }],
+    ['presigned URLs', { Code: { Location: 'https://s3/x?X-Amz-Signature=abc' } }, { Code: { Location: `https://s3/x?${REDACTED}` } }],
+    ['an authorization header', { headers: { Authorization: 'Bearer x' } }, { headers: { Authorization: REDACTED } }],
+    ['an id token', { IdToken: 'eyJ' }, { IdToken: REDACTED }],
+  ])('redacts %s', (_what, input, expected) => {
+    expect(redact(encodeValue(input))).toEqual(expected);
+  });
+
+  it('keeps pagination tokens, which replay needs and which are not secret', () => {
+    expect(redact({ NextToken: 'p2', nextToken: 'p3', Marker: 'm' })).toEqual({ NextToken: 'p2', nextToken: 'p3', Marker: 'm' });
+  });
+});
