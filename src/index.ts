@@ -1,4 +1,5 @@
 /** The plugin API for assessment authors: tasks, graders and their verdicts. */
+export { defineAssessment, type AssessmentDefinition, type AssessmentInput } from './model/assessment';
 export { defineTask, TRACKS, type TaskDefinition, type TaskInput, type Track, type Blueprint, type SeedResource } from './model/task';
 export {
   defineGrader,

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
+import { assessmentSchema, type AssessmentDefinition } from '../model/assessment';
 import { graderSchema, type LoadedGrader } from '../model/grader';
 import { taskSchema, type TaskDefinition } from '../model/task';
 import { matchesIamPattern } from './iam-pattern';
@@ -33,7 +34,23 @@ export class Catalog {
   constructor(
     readonly root: string,
     private readonly entries: Map<string, CatalogEntry>,
+    private readonly assessmentMap: Map<string, AssessmentDefinition> = new Map(),
   ) {}
+
+  assessments(): AssessmentDefinition[] {
+    return [...this.assessmentMap.keys()].sort().map((id) => this.assessmentMap.get(id)!);
+  }
+
+  assessment(id: string): AssessmentDefinition {
+    const a = this.assessmentMap.get(id);
+    if (!a) throw new DefinitionError(join('tasks', 'assessments', `${id}.ts`), undefined, `no assessment "${id}"; known assessments: ${[...this.assessmentMap.keys()].sort().join(', ') || '(none)'}`);
+    return a;
+  }
+
+  /** An assessment id or a task id (practice) names what an attempt is for. */
+  has(id: string): 'assessment' | 'task' | undefined {
+    return this.assessmentMap.has(id) ? 'assessment' : this.entries.has(id) ? 'task' : undefined;
+  }
 
   ids(): string[] {
     return [...this.entries.keys()].sort();
@@ -67,7 +84,7 @@ export function loadCatalog(root: string = REPO_ROOT): Catalog {
         .sort()
     : [];
   for (const id of ids) entries.set(id, loadEntry(root, id));
-  const catalog = new Catalog(root, entries);
+  const catalog = new Catalog(root, entries, loadAssessments(root, entries));
   cache.set(root, catalog);
   return catalog;
 }
@@ -86,6 +103,28 @@ export function loadEntry(root: string, folder: string): CatalogEntry {
   const grader = validate(graderSchema, importDefault(graderFile, rel(graderFile)), rel(graderFile)) as LoadedGrader;
   checkGraderAgainstTask(grader, task, rel(graderFile));
   return { task, grader, taskDir, graderFile, instructions: readFileSync(instructionsFile, 'utf8') };
+}
+
+/** Loads `tasks/assessments/*.ts`: each names tasks of its own track that exist. */
+export function loadAssessments(root: string, entries: Map<string, CatalogEntry>): Map<string, AssessmentDefinition> {
+  const dir = join(root, 'tasks', 'assessments');
+  const out = new Map<string, AssessmentDefinition>();
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+    const path = join(dir, file);
+    const rel = relative(root, path);
+    const a = validate(assessmentSchema, importDefault(path, rel), rel);
+    if (`${a.id}.ts` !== file) throw new DefinitionError(rel, 'id', `is "${a.id}" but the file is ${file}; name the file <id>.ts`);
+    a.tasks.forEach((t, i) => {
+      const entry = entries.get(t);
+      if (!entry) throw new DefinitionError(rel, `tasks.${i}`, `"${t}" is not a task (tasks: ${[...entries.keys()].join(', ')})`);
+      if (entry.task.track !== a.track) throw new DefinitionError(rel, `tasks.${i}`, `"${t}" belongs to track ${entry.task.track}, not ${a.track}`);
+    });
+    if (new Set(a.tasks).size !== a.tasks.length) throw new DefinitionError(rel, 'tasks', 'lists a task twice');
+    if (a.passRule !== 'all' && a.passRule.minTasksPassed > a.tasks.length) throw new DefinitionError(rel, 'passRule.minTasksPassed', `is ${a.passRule.minTasksPassed} but the assessment has ${a.tasks.length} tasks`);
+    out.set(a.id, a);
+  }
+  return out;
 }
 
 function importDefault(file: string, rel: string): unknown {

@@ -7,6 +7,7 @@ import { CliError, EXIT, processIo, type CliIo } from './io';
  */
 const GROUPS: Array<() => { register(program: Command, io: CliIo): void }> = [
   () => require('./tasks'),
+  () => require('./assessments'),
   () => require('./grade'),
   () => require('./grader'),
   () => require('./demo'),

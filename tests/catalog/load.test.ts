@@ -77,3 +77,36 @@ describe('catalog', () => {
     expect(err.message).toMatch(detail);
   });
 });
+
+describe('assessments', () => {
+  const assessment = (tasks: string[], extra = '') =>
+    `module.exports.default = { id: 'demo-cred', title: 'Demo credential', track: 'aws-serverless', description: 'What the holder of this demo credential did.', criteria: 'Pass the demo task in a live sandbox account.', tasks: ${JSON.stringify(tasks)}, timeLimitMinutes: 60 ${extra} };`;
+  const withAssessment = (source: string, file = 'demo-cred.ts') => {
+    const root = fixtureRoot(goodTask, grader());
+    mkdirSync(join(root, 'tasks', 'assessments'));
+    writeFileSync(join(root, 'tasks', 'assessments', file), source);
+    return root;
+  };
+  const errorOf = (root: string) => {
+    try {
+      loadCatalog(root);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('loads an assessment of existing tasks, defaulting to "every task passed"', () => {
+    const a = loadCatalog(withAssessment(assessment(['demo-task']))).assessment('demo-cred');
+    expect(a).toMatchObject({ tasks: ['demo-task'], passRule: 'all', achievementType: 'MicroCredential' });
+  });
+
+  it.each([
+    ['an unknown task', assessment(['no-task']), 'demo-cred.ts: field tasks.0: "no-task" is not a task'],
+    ['a pass rule it cannot meet', assessment(['demo-task'], ", passRule: { minTasksPassed: 2 }"), 'field passRule.minTasksPassed: is 2 but the assessment has 1 tasks'],
+    ['an id that is not its file name', assessment(['demo-task']), 'field id: is "demo-cred" but the file is other.ts'],
+  ])('rejects %s', (_what, source, message) => {
+    const root = withAssessment(source, message.includes('other.ts') ? 'other.ts' : 'demo-cred.ts');
+    expect(errorOf(root)).toContain(message);
+  });
+});

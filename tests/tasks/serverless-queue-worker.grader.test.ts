@@ -1,0 +1,103 @@
+import { loadCatalog } from '../../src/catalog/load';
+import { readBundle } from '../../src/evidence/bundle';
+import { canonicalJson } from '../../src/evidence/canonical';
+import { checkFixture, fixtureFile, listFixtureFiles, loadScenarios, recordScenario, type FixtureKind } from '../../src/testing/scenarios';
+
+const entry = loadCatalog().get('serverless-queue-worker');
+const fixture = (kind: FixtureKind, name: string) => {
+  const found = listFixtureFiles(entry).find((f) => f.kind === kind && f.name === name);
+  if (!found) throw new Error(`no fixture ${kind}/${name}; re-record with \`bin/skillproof grader record serverless-queue-worker\``);
+  return found;
+};
+const graded = async (kind: FixtureKind, name: string) => {
+  const verdict = await checkFixture(entry, fixture(kind, name));
+  expect(verdict.mismatches).toEqual([]);
+  return verdict.report;
+};
+const outcomes = (report: Awaited<ReturnType<typeof graded>>) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
+const calls = (kind: FixtureKind, name: string, operation: string) => readBundle(fixture(kind, name).file).transcript.filter((c) => c.service === 'SQS' && c.operation === operation);
+
+/** Every fixture, as the sentence it stands for. */
+const SPEC: Array<[FixtureKind, string, string]> = [
+  ['pass', 'cdk-solution', 'passes the reference CDK solution'],
+  ['alt', 'console-defaults', 'passes a console build: 30 s over a 5 s function, maxReceiveCount "3" as a string, a hand-written queue-only policy'],
+  ['alt', 'alias-batching-window-recreated-mapping', 'passes a trigger on an alias with a batching window, still Creating at first, beside an old disabled mapping'],
+  ['fail', 'no-dlq', 'fails when orders-dlq does not exist'],
+  ['fail', 'no-redrive', 'fails when orders-queue has no redrive policy'],
+  ['fail', 'max-receive-count-10', 'fails when messages are dead-lettered after 10 receives'],
+  ['fail', 'max-receive-count-1', 'fails when messages are dead-lettered after a single receive'],
+  ['fail', 'dlq-on-function-not-queue', "fails when orders-dlq is the function's dead-letter queue instead of the queue's"],
+  ['fail', 'no-mapping', 'fails when no trigger reads orders-queue'],
+  ['fail', 'mapping-disabled', 'fails when the only trigger is disabled'],
+  ['fail', 'two-consumers', 'fails when two enabled triggers split the queue'],
+  ['fail', 'no-partial-batch-responses', 'fails when the trigger does not report batch item failures'],
+  ['fail', 'visibility-too-short', 'fails when the visibility timeout is under six function timeouts'],
+  ['fail', 'visibility-ignores-batching-window', 'fails when the visibility timeout leaves nothing for the batching window'],
+  ['fail', 'visibility-too-long', 'fails when the visibility timeout exceeds 120 s'],
+  ['fail', 'wrong-table-key', 'fails when processed-orders is not keyed by orderId'],
+  ['fail', 'role-sqs-star', 'fails when the function role has sqs:* on *'],
+  ['fail', 'role-managed-sqs-execution', 'fails when the function role uses the managed SQS policy that covers every queue'],
+  ['fail', 'role-sends-to-dlq', 'fails when the function role may send to orders-dlq'],
+  ['fail', 'dlq-has-consumer', 'fails when a trigger on orders-dlq takes the dead letters away'],
+  ['fail', 'good-message-not-processed', 'fails when the valid order is never stored'],
+  ['fail', 'poison-swallowed', 'fails when the poison message is swallowed and never dead-lettered'],
+  ['fail', 'whole-batch-fails', 'fails when the valid order is dead-lettered with the poison message'],
+  ['error', 'throttling-persistent', 'is incomplete, not failed, when SQS keeps throttling'],
+  ['error', 'grader-cannot-receive', 'is incomplete when the grader role may not receive from orders-dlq'],
+  ['error', 'grader-cannot-read-role-policy', "is incomplete when the grader role may not read the execution role's policy"],
+  ['error', 'mapping-stuck-creating', 'is incomplete while the trigger is still being created'],
+];
+
+describe('serverless-queue-worker', () => {
+  it.each(SPEC)('%s/%s: %s', async (kind, name) => {
+    const report = await graded(kind, name);
+    expect(report.status).toBe({ pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' }[kind]);
+  });
+
+  it('has a sentence above for every fixture on disk', () => {
+    expect(listFixtureFiles(entry).map((f) => `${f.kind}/${f.name}`).sort()).toEqual(SPEC.map(([k, n]) => `${k}/${n}`).sort());
+  });
+
+  it('charges one mistake once: a wrong redrive policy skips the dead-letter probe', async () => {
+    const report = await graded('fail', 'max-receive-count-10');
+    expect(outcomes(report)).toMatchObject({ 'redrive-to-dlq': 'FAIL', 'poison-dead-lettered': 'SKIPPED', 'good-message-processed': 'PASS' });
+  });
+
+  it('does not send a poison message when the dead-letter probe is skipped', () => {
+    expect(calls('fail', 'no-redrive', 'SendMessage').map((c) => (c.input as { MessageBody: string }).MessageBody)).toEqual([expect.stringContaining('-ok"')]);
+  });
+
+  it('sends one valid order and one poison message per run, both marked with the run nonce', () => {
+    const bundle = readBundle(fixture('pass', 'cdk-solution').file);
+    const bodies = calls('pass', 'cdk-solution', 'SendMessage').map((c) => (c.input as { MessageBody: string }).MessageBody);
+    expect(bodies).toHaveLength(2);
+    expect(JSON.parse(bodies[0]!)).toMatchObject({ orderId: `skillproof-${bundle.run.nonce}-ok` });
+    expect(() => JSON.parse(bodies[1]!)).toThrow();
+    expect(bodies[1]).toContain(`skillproof-${bundle.run.nonce}-poison`);
+  });
+
+  it("deletes the probe's dead-lettered message and leaves the candidate's own dead letters alone", () => {
+    const deletes = calls('pass', 'cdk-solution', 'DeleteMessage').map((c) => (c.input as { ReceiptHandle: string }).ReceiptHandle);
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]).not.toMatch(/stale/);
+  });
+
+  it('waits three visibility timeouts plus the batching window and a margin for the dead letter', async () => {
+    const swallowed = (await graded('fail', 'poison-swallowed')).checks.find((c) => c.id === 'poison-dead-lettered')!;
+    expect(swallowed.message).toContain('within 270 s');
+    const alias = (await graded('alt', 'alias-batching-window-recreated-mapping')).checks.find((c) => c.id === 'poison-dead-lettered')!;
+    expect(alias.expected).toContain('within 290 s');
+  });
+
+  it('names the excess grant when the role is too broad', async () => {
+    const role = (await graded('fail', 'role-sends-to-dlq')).checks.find((c) => c.id === 'role-least-privilege')!;
+    expect(role.message).toContain('sqs:SendMessage on arn:aws:sqs:eu-west-1:111122223333:orders-dlq');
+  });
+
+  it('matches what its scenarios record today (re-record with `skillproof grader record`)', async () => {
+    for (const scenario of loadScenarios(entry)) {
+      const onDisk = readBundle(fixtureFile(entry, scenario.kind, scenario.name));
+      expect(canonicalJson(onDisk)).toEqual(canonicalJson(await recordScenario(entry, scenario)));
+    }
+  });
+});
