@@ -1,0 +1,144 @@
+import {
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  TestEventPatternCommand,
+  type DescribeEventBusCommandOutput,
+  type Rule,
+  type Target,
+} from '@aws-sdk/client-eventbridge';
+import type { CheckContext } from '../../src/model/grader';
+import { allPages, orNotFound } from './aws-calls';
+
+/** The event bus with this name, or undefined when there is none. */
+export function describeEventBus(ctx: CheckContext, Name: string): Promise<DescribeEventBusCommandOutput | undefined> {
+  return ctx.memo(`event-bus:${Name}`, () => orNotFound(ctx.client(EventBridgeClient).send(new DescribeEventBusCommand({ Name }))));
+}
+
+/** Every rule on a bus (enabled or not). */
+export function listRules(ctx: CheckContext, EventBusName: string): Promise<Rule[]> {
+  const events = ctx.client(EventBridgeClient);
+  return ctx.memo(`rules:${EventBusName}`, () =>
+    allPages((NextToken) => events.send(new ListRulesCommand({ EventBusName, Limit: 100, ...(NextToken ? { NextToken } : {}) })), (p) => p.Rules, (p) => p.NextToken),
+  );
+}
+
+/** Every target of a rule. */
+export function listTargets(ctx: CheckContext, Rule: string, EventBusName: string): Promise<Target[]> {
+  const events = ctx.client(EventBridgeClient);
+  return ctx.memo(`targets:${EventBusName}:${Rule}`, () =>
+    allPages((NextToken) => events.send(new ListTargetsByRuleCommand({ Rule, EventBusName, Limit: 100, ...(NextToken ? { NextToken } : {}) })), (p) => p.Targets, (p) => p.NextToken),
+  );
+}
+
+/** A target ARN points at `resourceArn` itself or at a qualified form of it (`...:alias`). */
+export function targetsResource(targetArn: string | undefined, resourceArn: string): boolean {
+  return targetArn === resourceArn || Boolean(targetArn?.startsWith(`${resourceArn}:`));
+}
+
+/** A rule on the bus with the targets that point at one resource. */
+export interface RuleRoute {
+  rule: Rule & { Name: string; Arn: string };
+  targets: Target[];
+  enabled: boolean;
+}
+
+/** The rules on a bus that have at least one target pointing at `resourceArn`, enabled or not. */
+export function rulesTargeting(ctx: CheckContext, EventBusName: string, resourceArn: string): Promise<RuleRoute[]> {
+  return ctx.memo(`routes:${EventBusName}:${resourceArn}`, async () => {
+    const rules = (await listRules(ctx, EventBusName)).filter((r): r is RuleRoute['rule'] => Boolean(r.Name && r.Arn));
+    const routes: RuleRoute[] = [];
+    for (const rule of rules) {
+      const targets = (await listTargets(ctx, rule.Name, EventBusName)).filter((t) => targetsResource(t.Arn, resourceArn));
+      if (targets.length > 0) routes.push({ rule, targets, enabled: rule.State !== 'DISABLED' });
+    }
+    return routes;
+  });
+}
+
+/** An event as a producer would put it: what decides whether a pattern matches. */
+export interface SampleEvent {
+  source: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The full event JSON that TestEventPattern needs (id, account, source, time, region, resources,
+ * detail-type are mandatory), stamped with the sandbox's account and region and the run's clock
+ * so that a replay sends the same request.
+ */
+export function eventJson(ctx: CheckContext, sample: SampleEvent, index: number): string {
+  return JSON.stringify({
+    version: '0',
+    id: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    'detail-type': sample.detailType,
+    source: sample.source,
+    account: ctx.accountId,
+    // Events carry whole seconds ("2026-01-15T10:00:00Z"), as EventBridge itself stamps them.
+    time: ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: ctx.region,
+    resources: [],
+    detail: sample.detail,
+  });
+}
+
+/** Asks EventBridge itself whether a rule's pattern matches an event (a read: nothing is delivered). */
+export async function patternMatches(ctx: CheckContext, EventPattern: string, Event: string): Promise<boolean> {
+  const res = await ctx.client(EventBridgeClient).send(new TestEventPatternCommand({ EventPattern, Event }));
+  return res.Result === true;
+}
+
+interface QueuePolicyStatement {
+  Sid?: string;
+  Effect?: string;
+  Principal?: string | { Service?: string | string[]; AWS?: string | string[] };
+  Action?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** One statement of a queue policy that lets some principal send messages to the queue. */
+export interface QueueSendGrant {
+  sid: string;
+  principal: string;
+  /** The aws:SourceArn patterns the grant is limited to (empty: any source). */
+  sourceArns: string[];
+}
+
+/** IAM-style wildcard match (`*`, `?`); `caseInsensitive` for action names. */
+function wildcard(pattern: string, value: string, caseInsensitive = false): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, caseInsensitive ? 'i' : '').test(value);
+}
+
+/** Statements of a queue's resource policy (its Policy attribute) that allow sqs:SendMessage on the queue. */
+export function queueSendGrants(policy: string | undefined, queueArn: string): QueueSendGrant[] {
+  if (!policy) return [];
+  const doc = JSON.parse(policy) as { Statement?: QueuePolicyStatement | QueuePolicyStatement[] };
+  const statements = [doc.Statement ?? []].flat();
+  const grants: QueueSendGrant[] = [];
+  statements.forEach((s, i) => {
+    if (s.Effect !== 'Allow') return;
+    if (![s.Action ?? []].flat().some((a) => wildcard(a, 'sqs:SendMessage', true))) return;
+    if (s.Resource !== undefined && ![s.Resource].flat().some((r) => wildcard(r, queueArn))) return;
+    const conditions = Object.values(s.Condition ?? {}).flatMap((byKey) => Object.entries(byKey));
+    const sourceArns = conditions.filter(([k]) => k.toLowerCase() === 'aws:sourcearn').flatMap(([, v]) => [v].flat());
+    const p = s.Principal;
+    const principals = p === undefined ? [] : typeof p === 'string' ? [p] : [...[p.Service ?? []].flat(), ...[p.AWS ?? []].flat()];
+    for (const principal of principals) grants.push({ sid: s.Sid ?? `statement ${i + 1}`, principal, sourceArns });
+  });
+  return grants;
+}
+
+/**
+ * Whether a queue policy lets EventBridge deliver a rule's failed events to the queue: an Allow of
+ * sqs:SendMessage to events.amazonaws.com (or to everyone) whose aws:SourceArn, if any, covers the rule.
+ * Deny statements are not modelled.
+ */
+export function acceptsDeadLettersFrom(policy: string | undefined, queueArn: string, ruleArn: string): boolean {
+  return queueSendGrants(policy, queueArn).some(
+    (g) => (g.principal === 'events.amazonaws.com' || g.principal === '*') && (g.sourceArns.length === 0 || g.sourceArns.some((a) => wildcard(a, ruleArn))),
+  );
+}

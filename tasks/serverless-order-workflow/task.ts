@@ -1,0 +1,55 @@
+import { defineTask } from '../../src';
+
+export default defineTask({
+  id: 'serverless-order-workflow',
+  title: 'Order workflow: EventBridge and Step Functions',
+  track: 'aws-serverless',
+  summary:
+    'Route OrderPlaced events from a custom EventBridge bus to a Standard Step Functions workflow with retries, error handling, full logging and tracing, and make event delivery safe with a retry policy, a dead-letter queue and a least-privilege role.',
+  timeLimitMinutes: 90,
+  blueprint: {
+    candidate: {
+      services: ['events', 'states', 'lambda', 'sqs', 'iam', 'logs', 'xray', 'cloudwatch', 'cloudformation'],
+      deniedActions: ['events:CreateApiDestination', 'events:CreateConnection', 'events:CreateEndpoint', 'events:PutPermission', 'lambda:CreateFunctionUrlConfig', 'lambda:UpdateFunctionUrlConfig'],
+      solutionActions: [
+        'events:CreateEventBus',
+        'events:PutRule',
+        'events:PutTargets',
+        'states:CreateStateMachine',
+        'lambda:CreateFunction',
+        'sqs:CreateQueue',
+        'sqs:SetQueueAttributes',
+        'iam:CreateRole',
+        'iam:PutRolePolicy',
+        'iam:PassRole',
+        'logs:CreateLogGroup',
+        'logs:CreateLogDelivery',
+        'cloudformation:CreateStack',
+      ],
+    },
+    grader: {
+      reads: [
+        'events:DescribeEventBus',
+        'events:ListRules',
+        'events:ListTargetsByRule',
+        'events:TestEventPattern',
+        'states:ListStateMachines',
+        'states:DescribeStateMachine',
+        'states:ListExecutions',
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+        'iam:ListRolePolicies',
+        'iam:GetRolePolicy',
+        'iam:ListAttachedRolePolicies',
+        'iam:GetPolicy',
+        'iam:GetPolicyVersion',
+      ],
+      probes: ['events:PutEvents'],
+    },
+    seed: [],
+    budgetUsd: 10,
+  },
+  passRule: { passMark: 1 },
+});

@@ -1,0 +1,121 @@
+import { DescribeEventBusCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
+import { acceptsDeadLettersFrom, describeEventBus, eventJson, patternMatches, queueSendGrants, rulesTargeting, targetsResource } from '../../../graders/lib/eventbridge';
+import { runChecks } from '../../../src/engine/run-checks';
+import { pass, type CheckContext } from '../../../src/model/grader';
+import { awsError, FakeAccount } from '../../../src/testing/fake-account';
+import { grader, simulated, TASK } from '../../support/harness';
+
+const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:order-workflow';
+const RULE = 'arn:aws:events:eu-west-1:111122223333:rule/orders-bus/order-placed';
+const QUEUE = 'arn:aws:sqs:eu-west-1:111122223333:order-events-dlq';
+
+async function inCheck<T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
+  let value: T | undefined;
+  const report = await runChecks({
+    task: TASK,
+    grader: grader([{ id: 'probe', timeoutMs: 5_000, run: async (ctx) => ((value = await fn(ctx)), pass('ok')) }]),
+    session: simulated(account.responder),
+    accountId: '111122223333',
+  });
+  const check = report.checks[0]!;
+  if (check.outcome !== 'PASS') throw new Error(`${check.outcome}: ${check.message}`);
+  return value as T;
+}
+
+const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+const CDK_STATEMENT = { Sid: 'AllowEventRule', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { ArnEquals: { 'aws:SourceArn': RULE } } };
+
+describe('graders/lib/eventbridge', () => {
+  it('describeEventBus answers undefined when the bus does not exist', async () => {
+    const account = new FakeAccount().on(EventBridgeClient, DescribeEventBusCommand, ({ Name }) => {
+      if (Name !== 'orders-bus') throw awsError('ResourceNotFoundException', `Event bus ${Name} does not exist.`, 400);
+      return { Name, Arn: 'arn:aws:events:eu-west-1:111122223333:event-bus/orders-bus' };
+    });
+    expect(await inCheck(account, (ctx) => describeEventBus(ctx, 'other'))).toBeUndefined();
+    expect(await inCheck(account, (ctx) => describeEventBus(ctx, 'orders-bus'))).toMatchObject({ Name: 'orders-bus' });
+  });
+
+  it('targetsResource accepts the resource and its qualified forms only', () => {
+    expect(targetsResource(SM, SM)).toBe(true);
+    expect(targetsResource(`${SM}:live`, SM)).toBe(true);
+    expect(targetsResource(`${SM}-v2`, SM)).toBe(false);
+    expect(targetsResource(undefined, SM)).toBe(false);
+  });
+
+  it('rulesTargeting keeps the rules with a target on the resource, and only those targets', async () => {
+    const account = new FakeAccount()
+      .on(EventBridgeClient, ListRulesCommand, ({ EventBusName }) => ({
+        Rules: [
+          { Name: 'order-placed', Arn: RULE, EventBusName, State: 'ENABLED', EventPattern: '{"source":["shop.orders"]}' },
+          { Name: 'audit', Arn: `${RULE}-audit`, EventBusName, State: 'ENABLED', EventPattern: '{"source":["shop.orders"]}' },
+          { Name: 'old', Arn: `${RULE}-old`, EventBusName, State: 'DISABLED', EventPattern: '{"source":["shop.orders"]}' },
+        ],
+      }))
+      .on(EventBridgeClient, ListTargetsByRuleCommand, ({ Rule }) => ({
+        Targets:
+          Rule === 'audit'
+            ? [{ Id: 'log', Arn: 'arn:aws:logs:eu-west-1:111122223333:log-group:/audit' }]
+            : [
+                { Id: 'wf', Arn: SM, RoleArn: 'arn:aws:iam::111122223333:role/events' },
+                { Id: 'log', Arn: 'arn:aws:logs:eu-west-1:111122223333:log-group:/audit' },
+              ],
+      }));
+    const routes = await inCheck(account, (ctx) => rulesTargeting(ctx, 'orders-bus', SM));
+    expect(routes.map((r) => [r.rule.Name, r.enabled, r.targets.map((t) => t.Id)])).toEqual([
+      ['order-placed', true, ['wf']],
+      ['old', false, ['wf']],
+    ]);
+  });
+
+  it('eventJson builds the event TestEventPattern needs from the sandbox and the run clock', async () => {
+    const json = await inCheck(new FakeAccount(), async (ctx) => eventJson(ctx, { source: 'shop.orders', detailType: 'OrderPlaced', detail: { orderId: 'A-1' } }, 3));
+    expect(JSON.parse(json)).toEqual({
+      version: '0',
+      id: '00000000-0000-4000-8000-000000000003',
+      'detail-type': 'OrderPlaced',
+      source: 'shop.orders',
+      account: '111122223333',
+      time: '2026-01-15T10:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: { orderId: 'A-1' },
+    });
+  });
+
+  it('patternMatches asks EventBridge and reads its Result', async () => {
+    const asked: string[] = [];
+    const account = new FakeAccount().on(EventBridgeClient, TestEventPatternCommand, ({ EventPattern }) => (asked.push(EventPattern!), { Result: EventPattern === '{"a":["1"]}' }));
+    expect(await inCheck(account, (ctx) => patternMatches(ctx, '{"a":["1"]}', '{}'))).toBe(true);
+    expect(await inCheck(account, (ctx) => patternMatches(ctx, '{"a":["2"]}', '{}'))).toBe(false);
+    expect(asked).toEqual(['{"a":["1"]}', '{"a":["2"]}']);
+  });
+
+  describe('acceptsDeadLettersFrom', () => {
+    it.each([
+      ['the policy CDK writes (ArnEquals on the rule)', policy(CDK_STATEMENT)],
+      ['an ArnLike wildcard covering the rule', policy({ ...CDK_STATEMENT, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/orders-bus/*' } } })],
+      ['no SourceArn condition', policy({ ...CDK_STATEMENT, Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } })],
+      ['sqs:* for everyone on any resource', policy({ Effect: 'Allow', Principal: '*', Action: 'sqs:*', Resource: '*' })],
+    ])('accepts %s', (_what, text) => {
+      expect(acceptsDeadLettersFrom(text, QUEUE, RULE)).toBe(true);
+    });
+
+    it.each([
+      ['no policy', undefined],
+      ['another rule as source', policy({ ...CDK_STATEMENT, Condition: { ArnEquals: { 'aws:SourceArn': `${RULE}-audit` } } })],
+      ['another principal', policy({ ...CDK_STATEMENT, Principal: { Service: 'sns.amazonaws.com' } })],
+      ['another queue', policy({ ...CDK_STATEMENT, Resource: `${QUEUE}-2` })],
+      ['another action', policy({ ...CDK_STATEMENT, Action: 'sqs:ReceiveMessage' })],
+      ['a Deny', policy({ ...CDK_STATEMENT, Effect: 'Deny' })],
+    ])('refuses %s', (_what, text) => {
+      expect(acceptsDeadLettersFrom(text, QUEUE, RULE)).toBe(false);
+    });
+
+    it('queueSendGrants lists each principal of each granting statement', () => {
+      expect(queueSendGrants(policy({ ...CDK_STATEMENT, Principal: { Service: ['events.amazonaws.com', 'sns.amazonaws.com'] } }), QUEUE)).toEqual([
+        { sid: 'AllowEventRule', principal: 'events.amazonaws.com', sourceArns: [RULE] },
+        { sid: 'AllowEventRule', principal: 'sns.amazonaws.com', sourceArns: [RULE] },
+      ]);
+    });
+  });
+});

@@ -1,0 +1,121 @@
+import { loadCatalog } from '../../src/catalog/load';
+import { readBundle } from '../../src/evidence/bundle';
+import { canonicalJson } from '../../src/evidence/canonical';
+import { checkFixture, fixtureFile, listFixtureFiles, loadScenarios, recordScenario, type FixtureKind, type FixtureVerdict } from '../../src/testing/scenarios';
+
+const entry = loadCatalog().get('serverless-order-workflow');
+const fixtures = listFixtureFiles(entry);
+const verdicts = new Map<string, Promise<FixtureVerdict>>();
+
+/** Grades one recorded fixture (once per test file) and returns its report and mismatches. */
+function graded(kind: FixtureKind, name: string): Promise<FixtureVerdict> {
+  const key = `${kind}/${name}`;
+  if (!verdicts.has(key)) {
+    const fixture = fixtures.find((f) => f.kind === kind && f.name === name);
+    if (!fixture) throw new Error(`no fixture ${key}; record it with \`bin/skillproof grader record serverless-order-workflow\``);
+    verdicts.set(key, checkFixture(entry, fixture));
+  }
+  return verdicts.get(key)!;
+}
+
+const outcomes = async (kind: FixtureKind, name: string) => Object.fromEntries((await graded(kind, name)).report.checks.map((c) => [c.id, c.outcome]));
+const failingChecks = async (kind: FixtureKind, name: string) => (await graded(kind, name)).report.checks.filter((c) => c.outcome === 'FAIL').map((c) => c.id);
+
+describe('serverless-order-workflow', () => {
+  describe('passes', () => {
+    it.each([
+      ['pass', 'cdk-reference'],
+      ['alt', 'console-direct-lambda'],
+      ['alt', 'parallel-covers-tasks'],
+    ] as const)('%s/%s: every check passes', async (kind, name) => {
+      const verdict = await graded(kind, name);
+      expect(verdict.mismatches).toEqual([]);
+      expect(verdict.report.status).toBe('passed');
+      expect(new Set(Object.values(await outcomes(kind, name)))).toEqual(new Set(['PASS']));
+    });
+
+    it('finds the valid order\'s execution by the run\'s nonce and sees it succeed on the normal path', async () => {
+      const check = (await graded('pass', 'cdk-reference')).report.checks.find((c) => c.id === 'order-execution-succeeds')!;
+      expect(check.message).toMatch(/^order skillproof-[0-9a-f]{16} started an execution that SUCCEEDED$/);
+      expect(check.resource).toMatch(/^arn:aws:states:eu-west-1:111122223333:execution:order-workflow:/);
+    });
+
+    it('accepts a catch handler that ends the execution in a Fail state', async () => {
+      const check = (await graded('alt', 'console-direct-lambda')).report.checks.find((c) => c.id === 'invalid-order-caught')!;
+      expect(check.message).toContain('InvalidOrder was caught and handed to RejectOrder; the execution ended FAILED');
+    });
+
+    it('accepts Retry and Catch on an enclosing Parallel state', async () => {
+      const check = (await graded('alt', 'parallel-covers-tasks')).report.checks.find((c) => c.id === 'workflow-retry-catch')!;
+      expect(check.message).toContain('FulfilOrder/branch 1/ValidateOrder, FulfilOrder/branch 1/ReserveStock');
+    });
+  });
+
+  describe('fails', () => {
+    it.each([
+      ['rule-on-default-bus', 'when there is no custom bus and the rule is on the default bus', ['event-bus-exists']],
+      ['custom-bus-unused', 'when the custom bus exists but the rule is on the default bus', ['rule-routes-order-placed']],
+      ['express-workflow', 'when the state machine is EXPRESS', ['state-machine-standard']],
+      ['logging-level-error', 'when the state machine logs at level ERROR', ['workflow-logging-all']],
+      ['tracing-off', 'when tracing is off', ['workflow-tracing']],
+      ['no-catch', 'when the task has no Catch', ['workflow-retry-catch']],
+      ['no-retry', 'when the task has no Retry', ['workflow-retry-catch']],
+      ['catch-misses-the-error', 'when the Catch does not handle the error an invalid order raises', ['invalid-order-caught']],
+      ['worker-accepts-invalid-order', 'when an invalid order succeeds without any task failing', ['invalid-order-caught']],
+      ['catch-hides-broken-task', 'when valid orders only "succeed" through the catch handler', ['order-execution-succeeds']],
+      ['target-without-dlq', 'when the target has no dead-letter queue', ['target-dead-letter-queue']],
+      ['dlq-policy-missing', 'when EventBridge may not send to the dead-letter queue', ['target-dead-letter-queue']],
+      ['dlq-policy-other-rule', 'when the dead-letter queue accepts events from another rule only', ['target-dead-letter-queue']],
+      ['target-without-retry-policy', 'when the target has no retry policy', ['target-retry-policy']],
+      ['pattern-any-source', 'when the pattern matches OrderPlaced from any source', ['rule-pattern-exact']],
+      ['leftover-catch-all-rule', 'when a second rule sends every shop.orders event to the workflow', ['rule-pattern-exact']],
+      ['pattern-filters-quantity', 'when the pattern filters out invalid orders (too narrow)', ['rule-routes-order-placed']],
+      ['rule-disabled', 'when the rule is disabled', ['rule-routes-order-placed']],
+      ['role-starts-any-workflow', 'when the target role may start any state machine', ['target-role-least-privilege']],
+      ['role-step-functions-full-access', 'when the target role has AWSStepFunctionsFullAccess', ['target-role-least-privilege']],
+    ])('fail/%s: %s', async (name, _why, failing) => {
+      const verdict = await graded('fail', name);
+      expect(verdict.mismatches).toEqual([]);
+      expect(verdict.report.status).toBe('failed');
+      // Each mutant is one change from the passing world, so exactly its checks fail (dependents are SKIPPED).
+      expect(await failingChecks('fail', name)).toEqual(failing);
+    });
+
+    it('does not charge a missing Catch twice: the invalid-order probe is skipped', async () => {
+      expect((await outcomes('fail', 'no-catch'))['invalid-order-caught']).toBe('SKIPPED');
+    });
+
+    it('does not probe an EXPRESS workflow', async () => {
+      const o = await outcomes('fail', 'express-workflow');
+      expect([o['order-execution-succeeds'], o['invalid-order-caught']]).toEqual(['SKIPPED', 'SKIPPED']);
+    });
+  });
+
+  describe('is incomplete, never failed, when SkillProof cannot tell', () => {
+    it.each([
+      ['throttling-persistent', 'state-machine-exists'],
+      ['grader-cannot-put-events', 'order-execution-succeeds'],
+    ])('error/%s', async (name, erroring) => {
+      const verdict = await graded('error', name);
+      expect(verdict.mismatches).toEqual([]);
+      expect(verdict.report.status).toBe('incomplete');
+      expect((await outcomes('error', name))[erroring]).toBe('ERROR');
+      expect(await failingChecks('error', name)).toEqual([]);
+    });
+  });
+
+  it('has the fixture counts the authoring guide requires, and grades every fixture as it expects', async () => {
+    const count = (kind: FixtureKind) => fixtures.filter((f) => f.kind === kind).length;
+    expect([count('pass') >= 1, count('alt') >= 1, count('fail') >= 4, count('error') >= 1]).toEqual([true, true, true, true]);
+    for (const f of fixtures) expect([`${f.kind}/${f.name}`, (await graded(f.kind, f.name)).mismatches]).toEqual([`${f.kind}/${f.name}`, []]);
+  });
+
+  it('has fixtures on disk equal to what its scenarios record now (re-record with `skillproof grader record`)', async () => {
+    const scenarios = loadScenarios(entry);
+    expect(scenarios.map((s) => `${s.kind}/${s.name}`).sort()).toEqual(fixtures.map((f) => `${f.kind}/${f.name}`).sort());
+    for (const scenario of scenarios) {
+      const onDisk = readBundle(fixtureFile(entry, scenario.kind, scenario.name));
+      expect(canonicalJson(onDisk)).toEqual(canonicalJson(await recordScenario(entry, scenario)));
+    }
+  });
+});
