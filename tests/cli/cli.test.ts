@@ -122,3 +122,11 @@ describe('skillproof CLI', () => {
     }
   });
 });
+
+describe('skillproof assessments', () => {
+  it('shows the serverless track with its four tasks', async () => {
+    const r = await cli('assessments', 'show', 'aws-serverless', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).tasks.map((t: { id: string }) => t.id)).toEqual(['serverless-orders-api', 'serverless-queue-worker', 'serverless-order-workflow', 'serverless-safe-deploy']);
+  });
+});

@@ -1,0 +1,113 @@
+import { loadCatalog } from '../../src/catalog/load';
+import { readBundle } from '../../src/evidence/bundle';
+import { canonicalJson } from '../../src/evidence/canonical';
+import { checkFixture, fixtureFile, listFixtureFiles, loadScenarios, recordScenario, type FixtureKind } from '../../src/testing/scenarios';
+
+const entry = loadCatalog().get('serverless-safe-deploy');
+const fixture = (kind: FixtureKind, name: string) => {
+  const found = listFixtureFiles(entry).find((f) => f.kind === kind && f.name === name);
+  if (!found) throw new Error(`no fixture ${kind}/${name}; re-record with \`bin/skillproof grader record serverless-safe-deploy\``);
+  return found;
+};
+const graded = async (kind: FixtureKind, name: string) => {
+  const verdict = await checkFixture(entry, fixture(kind, name));
+  expect(verdict.mismatches).toEqual([]);
+  return verdict.report;
+};
+const outcomes = (report: Awaited<ReturnType<typeof graded>>) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
+const check = async (kind: FixtureKind, name: string, id: string) => (await graded(kind, name)).checks.find((c) => c.id === id)!;
+const invocations = (kind: FixtureKind, name: string) =>
+  readBundle(fixture(kind, name).file)
+    .transcript.filter((c) => c.service === 'Lambda' && c.operation === 'Invoke')
+    .map((c) => c.input as { FunctionName: string; Qualifier: string; Payload: string });
+
+/** Every fixture, as the sentence it stands for. */
+const SPEC: Array<[FixtureKind, string, string]> = [
+  ['pass', 'cdk-reference', 'passes the reference CDK solution after its second release'],
+  ['alt', 'sam-canary-executed-version', "passes a SAM-style canary alarmed on the new version's share of live (ExecutedVersion), alarm INSUFFICIENT_DATA"],
+  ['alt', 'error-rate-metric-math', 'passes an error-rate alarm by metric math and a custom log group'],
+  ['fail', 'no-function', 'fails when there is no function named pricing-service'],
+  ['fail', 'one-version', 'fails when only one version was ever published'],
+  ['fail', 'alias-on-latest', 'fails when live points at $LATEST'],
+  ['fail', 'no-weighted-routing', 'fails when live sends all its traffic to one version'],
+  ['fail', 'weight-zero', 'fails when live shifts 0 % to the second version'],
+  ['fail', 'alarm-on-whole-function', 'fails when the error alarm watches the whole function, not the alias'],
+  ['fail', 'alarm-on-stable-share', "fails when the error alarm watches only the old version's share of live"],
+  ['fail', 'alarm-dimensions-not-published', 'fails when the error alarm uses dimensions Lambda does not publish'],
+  ['fail', 'alarm-never-fires', 'fails when the error alarm needs more than 100 errors a minute'],
+  ['fail', 'alarm-breaching-when-idle', 'fails when the error alarm treats missing data as breaching'],
+  ['fail', 'alarm-firing', 'fails when the alias error alarm is in ALARM'],
+  ['fail', 'no-reserved-concurrency', 'fails when the function has no reserved concurrency'],
+  ['fail', 'reserved-concurrency-zero', 'fails when reserved concurrency is 0'],
+  ['fail', 'text-log-format', 'fails when the versions log in Text format'],
+  ['fail', 'json-only-on-latest', 'fails when only $LATEST and the canary log JSON, not the primary version'],
+  ['fail', 'log-group-no-retention', 'fails when the log group never expires its logs'],
+  ['fail', 'log-group-missing', 'fails when the log group the versions write to does not exist'],
+  ['fail', 'canary-version-crashes', 'fails when the canary version throws'],
+  ['error', 'throttling-persistent', 'is incomplete, not failed, when CloudWatch keeps throttling'],
+  ['error', 'grader-cannot-invoke', 'is incomplete when the grader role may not invoke the function'],
+  ['error', 'wrong-account', 'is incomplete when the credentials belong to another account'],
+];
+
+describe('serverless-safe-deploy', () => {
+  it.each(SPEC)('%s/%s: %s', async (kind, name) => {
+    const report = await graded(kind, name);
+    expect(report.status).toBe({ pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' }[kind]);
+  });
+
+  it('has a sentence above for every fixture on disk', () => {
+    expect(listFixtureFiles(entry).map((f) => `${f.kind}/${f.name}`).sort()).toEqual(SPEC.map(([k, n]) => `${k}/${n}`).sort());
+  });
+
+  it('invokes live six times, then each version behind it once, every event carrying the run nonce', () => {
+    const nonce = readBundle(fixture('pass', 'cdk-reference').file).run.nonce;
+    const calls = invocations('pass', 'cdk-reference');
+    expect(calls.map((c) => c.Qualifier)).toEqual(['live', 'live', 'live', 'live', 'live', 'live', '1', '2']);
+    for (const c of calls) expect(JSON.parse(c.Payload)).toMatchObject({ source: 'skillproof', nonce });
+    expect(new Set(calls.map((c) => JSON.parse(c.Payload).probe)).size).toBe(calls.length);
+  });
+
+  it('reports which version answered each call through live', async () => {
+    const answers = await check('alt', 'sam-canary-executed-version', 'live-alias-answers');
+    expect(answers.message).toContain('version 3 ×5, version 4 ×1');
+  });
+
+  it('charges one mistake once: an alias on $LATEST skips what depends on the versions behind it', async () => {
+    expect(outcomes(await graded('fail', 'alias-on-latest'))).toMatchObject({
+      'live-alias-on-version': 'FAIL',
+      'live-alias-weighted': 'SKIPPED',
+      'json-logging': 'SKIPPED',
+      'alias-error-alarm': 'SKIPPED',
+      'live-alias-answers': 'SKIPPED',
+      'reserved-concurrency': 'PASS',
+    });
+  });
+
+  it('does not invoke a function whose reserved concurrency is 0', () => {
+    expect(invocations('fail', 'reserved-concurrency-zero')).toEqual([]);
+  });
+
+  it('judges the log format of the versions behind live, not of $LATEST', async () => {
+    expect((await check('fail', 'json-only-on-latest', 'json-logging')).message).toBe('version 1 logs in Text format');
+  });
+
+  it('says what the alarm it found watches instead of the alias', async () => {
+    expect((await check('fail', 'alarm-on-whole-function', 'alias-error-alarm')).message).toContain('pricing-service-live-errors watches Errors of the whole function');
+    expect((await check('fail', 'alarm-dimensions-not-published', 'alias-error-alarm')).message).toContain('a combination Lambda does not publish');
+  });
+
+  it('gives the reason and time of an alarm in ALARM', async () => {
+    expect((await check('fail', 'alarm-firing', 'alarm-not-firing')).message).toMatch(/^pricing-service-live-errors is in ALARM since 2026-01-15T09:58:10.000Z: Threshold Crossed/);
+  });
+
+  it("shows the canary's error to the candidate", async () => {
+    expect((await check('fail', 'canary-version-crashes', 'live-alias-answers')).message).toContain("version 2 with an error (Unhandled): TypeError: Cannot read properties of undefined (reading 'sku')");
+  });
+
+  it('matches what its scenarios record today (re-record with `skillproof grader record`)', async () => {
+    for (const scenario of loadScenarios(entry)) {
+      const onDisk = readBundle(fixtureFile(entry, scenario.kind, scenario.name));
+      expect(canonicalJson(onDisk)).toEqual(canonicalJson(await recordScenario(entry, scenario)));
+    }
+  });
+});
