@@ -7,4 +7,6 @@ module.exports = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   setupFiles: ['<rootDir>/tests/support/setup-env.ts'],
   testTimeout: 30000,
+  // CDK and the AWS SDK are large; recycle a worker whose heap has grown rather than run out of memory.
+  workerIdleMemoryLimit: '1024MB',
 };

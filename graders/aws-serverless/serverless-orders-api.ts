@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
 import { findApisByName, findDeployment, findRouteIntegration, type Api, type RouteIntegration } from '../lib/api-gateway';
-import { describeTable, keySchema } from '../lib/dynamodb';
+import { describeTable, judgeTableKey } from '../lib/dynamodb';
 import { findExcessGrants, findMissingGrants, type Allowance } from '../lib/iam-policy';
 import { roleStatements } from '../lib/iam-role';
 import { getFunctionConfiguration, invokeGrants, parseFunctionArn } from '../lib/lambda';
@@ -90,15 +90,7 @@ export default defineGrader({
       points: 15,
       critical: true,
       hint: 'Create the table with the name and key the instructions give; a table\'s key cannot be changed, so recreate it if needed.',
-      async run(ctx) {
-        const table = await describeTable(ctx, TABLE_NAME);
-        if (!table) return fail(`no DynamoDB table named ${TABLE_NAME} in ${ctx.region}`, { expected: `table ${TABLE_NAME}`, actual: 'none' });
-        const key = keySchema(table);
-        const detail = { expected: { partitionKey: 'orderId (S)', sortKey: 'none' }, actual: { partitionKey: key.partition ? `${key.partition.name} (${key.partition.type})` : 'none', sortKey: key.sort ? `${key.sort.name} (${key.sort.type})` : 'none' }, resource: table.TableArn };
-        if (key.partition?.name !== 'orderId' || key.partition.type !== 'S') return fail(`the table's partition key is ${detail.actual.partitionKey}`, detail);
-        if (key.sort) return fail(`the table also has a sort key (${detail.actual.sortKey}), so an order cannot be read by orderId alone`, detail);
-        return pass('partition key orderId (String), no sort key', detail);
-      },
+      run: (ctx) => judgeTableKey(ctx, TABLE_NAME, 'orderId'),
     },
     {
       // Passes when the integrated function has X-Ray active tracing.

@@ -139,6 +139,9 @@ interface WithSessionOptions extends CommonOptions {
 }
 
 async function gradeWithSession(entry: CatalogEntry, session: GradingSession, opts: WithSessionOptions): Promise<GradeOutcome> {
+  // Offline runs never wait on I/O, so many in a row would starve the event loop: the SDK's shared
+  // config-file read would stay pending and every new client would queue a callback on it.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   try {
     let preflightError = opts.preflightError;
     let accountId = 'unknown';

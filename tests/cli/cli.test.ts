@@ -46,7 +46,7 @@ describe('skillproof CLI', () => {
   });
 
   it('writes JUnit XML with a failure for each failed check', async () => {
-    const file = fixtures.find((f) => f.name === 'tracing-off')!.file;
+    const file = fixtures.find((f) => f.file.endsWith('serverless-orders-api/fixtures/fail/tracing-off.json'))!.file;
     const r = await cli('regrade', file, '--format', 'junit');
     expect(r.out).toContain('<testsuite name="serverless-orders-api"');
     expect(r.out.match(/<failure /g)).toHaveLength(1);
