@@ -1,0 +1,319 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { DuplicateFinalRunError } from '../store/errors';
+import type { AttemptFilter, AttemptPatch, AttemptRecord, GradingRunRecord, RunStatus, SandboxRef, Store } from '../store/types';
+import { resolveCandidate } from './candidate';
+import { AttemptNotFoundError, GradingFailedError, InvalidAttemptInputError, RateLimitedError } from './errors';
+import { IllegalTransitionError, nextState, type Transition } from './state-machine';
+import { everyTaskMustPass, type AssessmentRule, type AttemptTarget, type Freeze, type Grade, type GradeResult } from './types';
+
+export const DEFAULT_CHECK_INTERVAL_MS = 30_000;
+
+export interface AttemptServiceOptions {
+  store: Store;
+  grade: Grade;
+  freeze: Freeze;
+  now?: () => Date;
+  /** Minimum time between two progress checks of one attempt. */
+  checkIntervalMs?: number;
+}
+
+export interface CreateAttemptInput {
+  /** Pseudonymous id or e-mail address (kept only as a salted hash). */
+  candidate: string;
+  target: AttemptTarget;
+  sandbox: SandboxRef;
+  /** Counted from `start`; null or absent for no limit. */
+  timeLimitMinutes?: number | null;
+  actor?: string;
+}
+
+export interface CheckResult {
+  attempt: AttemptRecord;
+  /** One progress run per task, in the attempt's task order. */
+  runs: GradingRunRecord[];
+  nextCheckAt: string;
+}
+
+interface ActorOption {
+  actor?: string;
+}
+
+const sandboxSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('aws'),
+    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
+    externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of letters, digits and +=,.@:/-'),
+  }),
+  z.strictObject({ kind: z.literal('replay'), path: z.string().min(1, 'must name an evidence file or folder') }),
+]);
+
+const PAST: Record<Transition, string> = {
+  start: 'started',
+  submit: 'submitted',
+  grade: 'graded',
+  regrade: 'regrade-requested',
+  credential: 'credentialed',
+  expire: 'expired',
+  cancel: 'cancelled',
+};
+
+/**
+ * The life of an attempt. Every step is one store transaction, so a process killed at any point
+ * leaves the attempt in a state from which calling the same operation again finishes the job.
+ */
+export class AttemptService {
+  private readonly store: Store;
+  private readonly grade: Grade;
+  private readonly freeze: Freeze;
+  private readonly now: () => Date;
+  private readonly checkIntervalMs: number;
+
+  constructor(options: AttemptServiceOptions) {
+    this.store = options.store;
+    this.grade = options.grade;
+    this.freeze = options.freeze;
+    this.now = options.now ?? (() => new Date());
+    this.checkIntervalMs = options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
+  }
+
+  async create(input: CreateAttemptInput): Promise<AttemptRecord> {
+    const actor = input.actor ?? 'system';
+    const sandbox = sandboxSchema.safeParse(input.sandbox);
+    if (!sandbox.success) {
+      const issue = sandbox.error.issues[0];
+      throw new InvalidAttemptInputError(`Sandbox ${issue?.path.join('.') || 'reference'} ${issue?.message ?? 'is invalid'}.`);
+    }
+    if (sandbox.data.kind === 'aws' && !sandbox.data.roleArn.includes(`::${sandbox.data.accountId}:`)) {
+      throw new InvalidAttemptInputError(
+        `Sandbox role ${sandbox.data.roleArn} is not in account ${sandbox.data.accountId}; the grader only assumes roles in the candidate's account.`,
+      );
+    }
+    const { targetId, taskIds } = resolveTarget(input.target);
+    const limit = input.timeLimitMinutes ?? null;
+    if (limit !== null && !(Number.isInteger(limit) && limit > 0)) {
+      throw new InvalidAttemptInputError(`Time limit must be a whole number of minutes above 0; got ${limit}.`);
+    }
+    const candidate = await resolveCandidate(this.store, input.candidate, actor);
+    const id = `att-${randomBytes(6).toString('hex')}`;
+    return this.store.createAttempt(
+      {
+        id,
+        candidateId: candidate.id,
+        kind: input.target.kind,
+        targetId,
+        taskIds,
+        sandbox: sandbox.data,
+        timeLimitSeconds: limit === null ? null : limit * 60,
+      },
+      { actor, action: 'attempt.created', subject: id, data: { candidateId: candidate.id, kind: input.target.kind, targetId, taskIds, sandbox: sandbox.data.kind } },
+    );
+  }
+
+  async get(id: string): Promise<AttemptRecord> {
+    const attempt = await this.store.getAttempt(id);
+    if (!attempt) throw new AttemptNotFoundError(id);
+    return attempt;
+  }
+
+  async list(filter?: AttemptFilter): Promise<AttemptRecord[]> {
+    return this.store.listAttempts(filter);
+  }
+
+  async runs(id: string): Promise<GradingRunRecord[]> {
+    await this.get(id);
+    return this.store.listGradingRuns(id);
+  }
+
+  /** The sandbox is ready: the clock starts. */
+  async start(id: string, options: ActorOption = {}): Promise<AttemptRecord> {
+    const attempt = await this.get(id);
+    const startedAt = this.now();
+    const expiresAt = attempt.timeLimitSeconds === null ? null : new Date(startedAt.getTime() + attempt.timeLimitSeconds * 1000).toISOString();
+    return this.transition(attempt, 'start', { startedAt: startedAt.toISOString(), expiresAt }, options.actor);
+  }
+
+  /**
+   * A progress run over every task. Rate-limited per attempt (the slot is taken before grading, so
+   * a failing grader cannot be hammered either); the caller shows only the `visible` checks.
+   */
+  async check(id: string, options: ActorOption = {}): Promise<CheckResult> {
+    const actor = options.actor ?? 'system';
+    let attempt = await this.expireIfOverdue(id);
+    if (attempt.state !== 'active') {
+      throw new IllegalTransitionError(attempt.id, attempt.state, attempt.result, 'check', 'progress checks are only possible while active');
+    }
+    const now = this.now();
+    if (attempt.lastCheckAt) {
+      const wait = Date.parse(attempt.lastCheckAt) + this.checkIntervalMs - now.getTime();
+      if (wait > 0) throw new RateLimitedError(attempt.id, wait);
+    }
+    attempt = await this.store.updateAttempt(
+      { attemptId: attempt.id, expectedVersion: attempt.version, patch: { lastCheckAt: now.toISOString() } },
+      { actor, action: 'attempt.check-requested', subject: attempt.id },
+    );
+    const runs = await this.gradeTasks(attempt, attempt.taskIds, 'progress', 0, actor);
+    return { attempt, runs, nextCheckAt: new Date(now.getTime() + this.checkIntervalMs).toISOString() };
+  }
+
+  /**
+   * Submits (if still active), freezes the sandbox, runs the final grading of each task not yet
+   * graded in this round, and records the result. Calling it again on a submitted attempt resumes.
+   */
+  async submit(id: string, options: ActorOption & { rule?: AssessmentRule } = {}): Promise<AttemptRecord> {
+    const actor = options.actor ?? 'system';
+    let attempt = await this.expireIfOverdue(id);
+    if (attempt.state === 'expired' && attempt.expiresAt) {
+      throw new IllegalTransitionError(attempt.id, attempt.state, null, 'submit', `the time limit passed at ${attempt.expiresAt}`);
+    }
+    if (attempt.state !== 'submitted') {
+      attempt = await this.transition(attempt, 'submit', { submittedAt: this.now().toISOString(), finalRound: attempt.finalRound + 1 }, actor);
+    }
+    return this.finishFinalRound(attempt, options.rule ?? everyTaskMustPass, actor);
+  }
+
+  /** Admin: re-runs the final grading of an incomplete attempt (failed and passed are final). */
+  async regrade(id: string, options: { actor: string; rule?: AssessmentRule }): Promise<AttemptRecord> {
+    const graded = await this.get(id);
+    const attempt = await this.transition(graded, 'regrade', { result: null, gradedAt: null, finalRound: graded.finalRound + 1 }, options.actor);
+    return this.finishFinalRound(attempt, options.rule ?? everyTaskMustPass, options.actor);
+  }
+
+  async cancel(id: string, options: ActorOption & { reason?: string } = {}): Promise<AttemptRecord> {
+    return this.transition(await this.get(id), 'cancel', {}, options.actor, options.reason ? { reason: options.reason } : {});
+  }
+
+  /** Expires the attempt if its time limit has passed while it was still open; returns it either way. */
+  async expireIfOverdue(id: string): Promise<AttemptRecord> {
+    const attempt = await this.get(id);
+    if (!this.isOverdue(attempt)) return attempt;
+    return this.transition(attempt, 'expire', {}, 'system', { expiresAt: attempt.expiresAt });
+  }
+
+  /** Sweeps every open attempt whose time limit has passed. */
+  async expireOverdue(): Promise<AttemptRecord[]> {
+    const open = await this.store.listAttempts({ state: 'active' });
+    const expired: AttemptRecord[] = [];
+    for (const attempt of open.filter((a) => this.isOverdue(a))) expired.push(await this.expireIfOverdue(attempt.id));
+    return expired;
+  }
+
+  private isOverdue(attempt: AttemptRecord): boolean {
+    return (
+      (attempt.state === 'created' || attempt.state === 'active') &&
+      attempt.expiresAt !== null &&
+      this.now().getTime() >= Date.parse(attempt.expiresAt)
+    );
+  }
+
+  private async finishFinalRound(submitted: AttemptRecord, rule: AssessmentRule, actor: string): Promise<AttemptRecord> {
+    let attempt = submitted;
+    if (!attempt.frozenAt) {
+      await this.freeze(attempt);
+      attempt = await this.store.updateAttempt(
+        { attemptId: attempt.id, expectedVersion: attempt.version, patch: { frozenAt: this.now().toISOString() } },
+        { actor, action: 'attempt.frozen', subject: attempt.id, data: { sandbox: attempt.sandbox.kind } },
+      );
+    }
+    const round = attempt.finalRound;
+    const graded = new Set((await this.store.listGradingRuns(attempt.id, { scope: 'final', round })).map((r) => r.taskId));
+    await this.gradeTasks(attempt, attempt.taskIds.filter((t) => !graded.has(t)), 'final', round, actor);
+
+    const finals = await this.store.listGradingRuns(attempt.id, { scope: 'final', round });
+    const byTask = new Map(finals.map((r) => [r.taskId, r]));
+    const outcomes = attempt.taskIds.map((taskId) => ({ taskId, status: (byTask.get(taskId)?.status ?? 'incomplete') as RunStatus }));
+    const result = rule(outcomes);
+    attempt = await this.get(attempt.id);
+    return this.transition(attempt, 'grade', { result, gradedAt: this.now().toISOString() }, actor, {
+      result,
+      round,
+      runs: attempt.taskIds.map((taskId) => ({ taskId, runId: byTask.get(taskId)?.id, status: byTask.get(taskId)?.status, bundle: byTask.get(taskId)?.bundleSha256 })),
+    });
+  }
+
+  /**
+   * Grades tasks concurrently and records each run (with its evidence bundle) as soon as it is
+   * done, so a crash loses at most the runs still in flight. Throws after all have settled.
+   */
+  private async gradeTasks(
+    attempt: AttemptRecord,
+    taskIds: string[],
+    scope: 'progress' | 'final',
+    round: number,
+    actor: string,
+  ): Promise<GradingRunRecord[]> {
+    const settled = await Promise.allSettled(
+      taskIds.map(async (taskId) => {
+        const startedAt = this.now().toISOString();
+        let result: GradeResult;
+        try {
+          result = await this.grade({ taskId, attemptId: attempt.id, sandbox: attempt.sandbox, scope });
+        } catch (e) {
+          throw new GradingFailedError(attempt.id, taskId, e);
+        }
+        const runId = `run-${randomBytes(6).toString('hex')}`;
+        try {
+          return await this.store.recordGradingRun(
+            {
+              id: runId,
+              attemptId: attempt.id,
+              taskId,
+              scope,
+              round,
+              status: result.status,
+              report: result.report,
+              bundle: result.bundle,
+              startedAt,
+              finishedAt: this.now().toISOString(),
+            },
+            { actor, action: `grading.${scope}-run`, subject: attempt.id, data: { runId, taskId, round, status: result.status, bundle: result.bundle.sha256 } },
+          );
+        } catch (e) {
+          // Another process resumed the same round and recorded this task first: keep its run.
+          if (e instanceof DuplicateFinalRunError) {
+            const runs = await this.store.listGradingRuns(attempt.id, { scope: 'final', round });
+            const existing = runs.find((r) => r.taskId === taskId);
+            if (existing) return existing;
+          }
+          throw e;
+        }
+      }),
+    );
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<GradingRunRecord>).value);
+  }
+
+  private async transition(
+    attempt: AttemptRecord,
+    transition: Transition,
+    patch: AttemptPatch,
+    actor = 'system',
+    data: Record<string, unknown> = {},
+  ): Promise<AttemptRecord> {
+    const to = nextState(attempt, transition);
+    return this.store.updateAttempt(
+      { attemptId: attempt.id, expectedVersion: attempt.version, patch: { ...patch, state: to } },
+      { actor, action: `attempt.${PAST[transition]}`, subject: attempt.id, data: { from: attempt.state, to, ...data } },
+    );
+  }
+}
+
+function resolveTarget(target: AttemptTarget): { targetId: string; taskIds: string[] } {
+  const id = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+  if (target.kind === 'practice') {
+    if (!id.test(target.taskId)) throw new InvalidAttemptInputError(`Task id "${target.taskId}" must be kebab-case, e.g. "serverless-orders-api".`);
+    return { targetId: target.taskId, taskIds: [target.taskId] };
+  }
+  if (!id.test(target.assessmentId)) {
+    throw new InvalidAttemptInputError(`Assessment id "${target.assessmentId}" must be kebab-case, e.g. "aws-serverless".`);
+  }
+  if (target.taskIds.length === 0) throw new InvalidAttemptInputError(`Assessment ${target.assessmentId} has no tasks; an attempt needs at least one.`);
+  const bad = target.taskIds.find((t) => !id.test(t));
+  if (bad !== undefined) throw new InvalidAttemptInputError(`Task id "${bad}" of assessment ${target.assessmentId} must be kebab-case.`);
+  if (new Set(target.taskIds).size !== target.taskIds.length) {
+    throw new InvalidAttemptInputError(`Assessment ${target.assessmentId} lists a task twice; each task is graded once per round.`);
+  }
+  return { targetId: target.assessmentId, taskIds: [...target.taskIds] };
+}

@@ -1,0 +1,6 @@
+export * from './open-badge';
+export * from './vc-jwt';
+export * from './status-list';
+export * from './issuer-keys';
+export * from './verify';
+export * from './issue';
