@@ -10,6 +10,7 @@ const GROUPS: Array<() => { register(program: Command, io: CliIo): void }> = [
   () => require('./assessments'),
   () => require('./grade'),
   () => require('./grader'),
+  () => require('./sandbox'),
   () => require('./demo'),
 ];
 

@@ -11,6 +11,22 @@ export default defineTask({
     candidate: {
       services: ['apigateway', 'lambda', 'dynamodb', 'iam', 'logs', 'xray', 'cloudwatch', 'cloudformation'],
       deniedActions: ['lambda:CreateFunctionUrlConfig', 'lambda:UpdateFunctionUrlConfig', 'dynamodb:CreateGlobalTable', 'dynamodb:UpdateGlobalTable'],
+      solutionActions: [
+        'dynamodb:CreateTable',
+        'dynamodb:DescribeTable',
+        'iam:CreateRole',
+        'iam:PutRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:PassRole',
+        'lambda:CreateFunction',
+        'lambda:UpdateFunctionConfiguration',
+        'lambda:AddPermission',
+        'apigateway:POST',
+        'apigateway:PUT',
+        'apigateway:PATCH',
+        'logs:CreateLogGroup',
+        'cloudformation:CreateStack',
+      ],
     },
     grader: {
       reads: [

@@ -1,0 +1,65 @@
+import type { Blueprint, SeedResource } from '../../src/model/task';
+
+/** One task's part of a sandbox: the task id (for error messages) and its parsed blueprint. */
+export interface SandboxPart {
+  id: string;
+  blueprint: Blueprint;
+}
+
+const serviceOf = (action: string): string => action.slice(0, action.indexOf(':')).toLowerCase();
+const union = (lists: string[][]): string[] => [...new Set(lists.flat())].sort();
+
+/** What makes two seeds the same resource: equal identities with different content conflict. */
+function seedIdentity(seed: SeedResource): string {
+  switch (seed.kind) {
+    case 'ssm-parameter':
+      return `ssm-parameter ${seed.name}`;
+    case 's3-object':
+      return `s3-object ${seed.bucketLogicalId}/${seed.key}`;
+    case 'dynamodb-item':
+      return `dynamodb-item ${seed.tableLogicalId} ${JSON.stringify(seed.item)}`;
+  }
+}
+
+/**
+ * Merges the blueprints of an assessment's tasks into the blueprint of one sandbox that can host them
+ * all: the union of services, reads, probes and seeds, and the sum of the budgets. An action stays
+ * denied only if every task that allows its service denies it, so one task's restriction never takes
+ * away what another task needs.
+ */
+export function mergeBlueprints(parts: readonly SandboxPart[]): Blueprint {
+  if (parts.length === 0) throw new Error('a sandbox needs at least one task blueprint');
+  const blueprints = parts.map((p) => p.blueprint);
+
+  const deniedActions = union(blueprints.map((b) => b.candidate.deniedActions)).filter((action) =>
+    blueprints
+      .filter((b) => b.candidate.services.includes(serviceOf(action)))
+      .every((b) => b.candidate.deniedActions.includes(action)),
+  );
+
+  const seeds = new Map<string, { seed: SeedResource; from: string }>();
+  for (const part of parts) {
+    for (const seed of part.blueprint.seed) {
+      const identity = seedIdentity(seed);
+      const existing = seeds.get(identity);
+      if (existing && JSON.stringify(existing.seed) !== JSON.stringify(seed)) {
+        throw new Error(`tasks ${existing.from} and ${part.id} seed ${identity} differently; give one of them another name`);
+      }
+      if (!existing) seeds.set(identity, { seed, from: part.id });
+    }
+  }
+
+  return {
+    candidate: {
+      services: union(blueprints.map((b) => b.candidate.services)),
+      deniedActions,
+      solutionActions: union(blueprints.map((b) => b.candidate.solutionActions)),
+    },
+    grader: {
+      reads: union(blueprints.map((b) => b.grader.reads)),
+      probes: union(blueprints.map((b) => b.grader.probes)),
+    },
+    seed: [...seeds.values()].map((s) => s.seed),
+    budgetUsd: blueprints.reduce((sum, b) => sum + b.budgetUsd, 0),
+  };
+}

@@ -1,0 +1,212 @@
+import { Aws } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Blueprint } from '../../src/model/task';
+import { ATTEMPT_TAG, CANDIDATE_IAM_PATH, RESERVED_TAG_PATTERN, SKILLPROOF_IAM_PATH, SKILLPROOF_NAME_PREFIX } from './sandbox-naming';
+
+/**
+ * The policy statements of a sandbox, as pure functions of the blueprint, so the stack stays a list of
+ * resources and each rule can be read (and tested) on its own.
+ */
+
+/** Services whose API is global (its calls report us-east-1); exempt from the region lock. */
+export const GLOBAL_ACTIONS = [
+  'iam:*',
+  'sts:*',
+  'organizations:*',
+  'account:*',
+  'budgets:*',
+  'ce:*',
+  'support:*',
+  'health:*',
+  'cloudfront:*',
+  'route53:*',
+  'globalaccelerator:*',
+  'waf:*',
+  'shield:*',
+  's3:ListAllMyBuckets',
+  's3:GetAccountPublicAccessBlock',
+];
+
+/** Services the candidate always has, whatever the blueprint says: deploying with CloudFormation. */
+export const BASELINE_SERVICES = ['cloudformation'];
+
+/** Role actions the candidate may take only on roles carrying CandidateBoundary (the key is checked by IAM). */
+export const BOUNDED_ROLE_ACTIONS = [
+  'iam:CreateRole',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+];
+/** Role actions without the `iam:PermissionsBoundary` key, allowed only under the candidate path. */
+export const CANDIDATE_PATH_ROLE_ACTIONS = [
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+  'iam:UpdateRoleDescription',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:PassRole',
+];
+export const CANDIDATE_PATH_POLICY_ACTIONS = [
+  'iam:CreatePolicy',
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicy',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:TagPolicy',
+  'iam:UntagPolicy',
+];
+
+/** What the candidate may still do to SkillProof's own resources: look at them. */
+export const PROTECTED_RESOURCE_READS = [
+  'iam:Get*',
+  'iam:List*',
+  'cloudformation:Describe*',
+  'cloudformation:List*',
+  'lambda:Get*',
+  'lambda:List*',
+  's3:GetObject',
+  's3:GetObjectVersion',
+  's3:GetBucketLocation',
+  's3:ListBucket',
+  'dynamodb:Describe*',
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'ssm:DescribeParameters',
+  'ssm:GetParameter',
+  'ssm:GetParameters',
+  'ssm:GetParameterHistory',
+  'logs:Describe*',
+  'logs:Get*',
+  'logs:FilterLogEvents',
+  'scheduler:Get*',
+  'scheduler:List*',
+  'sns:Get*',
+  'sns:List*',
+  'budgets:View*',
+];
+
+/** ARN patterns of everything SkillProof owns in a sandbox account, by the naming convention. */
+export function protectedResourcePatterns(): string[] {
+  const name = `${SKILLPROOF_NAME_PREFIX}*`;
+  return [
+    `arn:*:iam::*:role${SKILLPROOF_IAM_PATH}*`,
+    `arn:*:iam::*:policy${SKILLPROOF_IAM_PATH}*`,
+    `arn:*:cloudformation:*:*:stack/${name}`,
+    `arn:*:lambda:*:*:function:${name}`,
+    `arn:*:logs:*:*:log-group:/aws/lambda/${name}`,
+    `arn:*:scheduler:*:*:schedule/*/${name}`,
+    `arn:*:sns:*:*:${name}`,
+    `arn:*:budgets::*:budget/${name}`,
+    `arn:*:dynamodb:*:*:table/${name}`,
+    `arn:*:s3:::${name}`,
+  ];
+}
+
+const candidateArn = (kind: 'role' | 'policy') => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${kind}${CANDIDATE_IAM_PATH}*`;
+
+/**
+ * What the candidate may do: every action of the blueprint's services, except IAM, where they may only
+ * manage roles and policies under the candidate path, and only roles that carry CandidateBoundary.
+ * The same statements are the boundary's ceiling, so a role the candidate creates can do no more.
+ */
+export function candidateGrants(blueprint: Blueprint, boundaryArn: string): PolicyStatement[] {
+  const services = [...new Set([...BASELINE_SERVICES, ...blueprint.candidate.services])].sort();
+  const statements = [
+    new PolicyStatement({
+      sid: 'BlueprintServices',
+      actions: services.filter((s) => s !== 'iam').map((s) => `${s}:*`),
+      resources: ['*'],
+    }),
+  ];
+  if (services.includes('iam')) {
+    statements.push(
+      new PolicyStatement({ sid: 'IamRead', actions: ['iam:Get*', 'iam:List*'], resources: ['*'] }),
+      new PolicyStatement({
+        sid: 'RolesOnlyWithBoundary',
+        actions: BOUNDED_ROLE_ACTIONS,
+        resources: [candidateArn('role')],
+        conditions: { StringEquals: { 'iam:PermissionsBoundary': boundaryArn } },
+      }),
+      new PolicyStatement({ sid: 'CandidatePathRoles', actions: CANDIDATE_PATH_ROLE_ACTIONS, resources: [candidateArn('role')] }),
+      new PolicyStatement({ sid: 'CandidatePathPolicies', actions: CANDIDATE_PATH_POLICY_ACTIONS, resources: [candidateArn('policy')] }),
+    );
+  }
+  return statements;
+}
+
+/**
+ * The guard rails, in CandidateBoundary so they bind the candidate role and every role it creates:
+ * the blueprint's denied actions, SkillProof's resources (by name and by tag), reserved tags, removing
+ * a boundary, and other regions.
+ */
+export function boundaryDenies(blueprint: Blueprint, seededParameterArns: string[]): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  if (blueprint.candidate.deniedActions.length > 0) {
+    statements.push(new PolicyStatement({ sid: 'BlueprintDenied', effect: Effect.DENY, actions: blueprint.candidate.deniedActions, resources: ['*'] }));
+  }
+  const taggedServices = [...new Set([...BASELINE_SERVICES, ...blueprint.candidate.services])].filter((s) => s !== 'iam').sort();
+  statements.push(
+    new PolicyStatement({
+      sid: 'ProtectSkillProofResources',
+      effect: Effect.DENY,
+      notActions: PROTECTED_RESOURCE_READS,
+      resources: [...protectedResourcePatterns(), ...seededParameterArns],
+    }),
+    new PolicyStatement({
+      sid: 'ProtectTaggedResources',
+      effect: Effect.DENY,
+      actions: taggedServices.flatMap((s) => [`${s}:Delete*`, `${s}:Put*`, `${s}:Update*`, `${s}:Untag*`]),
+      resources: ['*'],
+      conditions: { Null: { [`aws:ResourceTag/${ATTEMPT_TAG}`]: 'false' } },
+    }),
+    new PolicyStatement({
+      sid: 'ReservedTagKeys',
+      effect: Effect.DENY,
+      actions: ['*'],
+      resources: ['*'],
+      conditions: { 'ForAnyValue:StringLike': { 'aws:TagKeys': [RESERVED_TAG_PATTERN] } },
+    }),
+    new PolicyStatement({
+      sid: 'KeepBoundaries',
+      effect: Effect.DENY,
+      actions: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary', 'iam:PutUserPermissionsBoundary'],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      sid: 'RegionLock',
+      effect: Effect.DENY,
+      notActions: GLOBAL_ACTIONS,
+      resources: ['*'],
+      conditions: { StringNotEquals: { 'aws:RequestedRegion': Aws.REGION } },
+    }),
+  );
+  return statements;
+}
+
+/** Denies everything once the time limit has passed, even if the scheduled freeze never ran. */
+export function expiryDeny(expiresAtIso: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'Expired',
+    effect: Effect.DENY,
+    actions: ['*'],
+    resources: ['*'],
+    conditions: { DateGreaterThan: { 'aws:CurrentTime': expiresAtIso } },
+  });
+}
+
+/** The grader: the blueprint's reads, exactly its probes, and the sandbox stack's outputs. */
+export function graderStatements(blueprint: Blueprint): PolicyStatement[] {
+  const statements = [
+    new PolicyStatement({ sid: 'Reads', actions: blueprint.grader.reads, resources: ['*'] }),
+    new PolicyStatement({ sid: 'SandboxOutputs', actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
+  ];
+  if (blueprint.grader.probes.length > 0) {
+    statements.push(new PolicyStatement({ sid: 'Probes', actions: blueprint.grader.probes, resources: ['*'] }));
+  }
+  return statements;
+}
