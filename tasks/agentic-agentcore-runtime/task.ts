@@ -1,0 +1,65 @@
+import { defineTask } from '../../src';
+
+export default defineTask({
+  id: 'agentic-agentcore-runtime',
+  title: 'Helpdesk agent on Bedrock AgentCore: runtime, gateway and memory',
+  track: 'aws-agentic-ai',
+  summary:
+    'Deploy an agent to AgentCore Runtime, expose a Lambda function as an MCP tool through an AgentCore Gateway secured with JWT, and give the agent AgentCore Memory with a semantic strategy so it remembers users across sessions.',
+  timeLimitMinutes: 150,
+  blueprint: {
+    candidate: {
+      // bedrock: the agent's (and memory extraction's) on-demand model invocation; s3, ecr, codebuild: the
+      // agent's code zip or container image (the AgentCore CLI builds images with CodeBuild); cognito-idp:
+      // an identity provider issuing the gateway's JWTs.
+      services: ['bedrock-agentcore', 'bedrock', 'lambda', 'iam', 'logs', 's3', 'ecr', 'codebuild', 'cognito-idp', 'xray', 'cloudformation'],
+      deniedActions: [
+        'bedrock:CreateProvisionedModelThroughput',
+        'bedrock:CreateModelCustomizationJob',
+        'bedrock:CreateModelImportJob',
+        'bedrock:CreateModelCopyJob',
+        'bedrock:CreateModelInvocationJob',
+        'bedrock:CreateMarketplaceModelEndpoint',
+        'bedrock:CreateCustomModel',
+        'bedrock:CreateCustomModelDeployment',
+        'bedrock:CreateEvaluationJob',
+        'bedrock:PutEnforcedGuardrailConfiguration',
+      ],
+      solutionActions: [
+        'bedrock-agentcore:CreateAgentRuntime',
+        'bedrock-agentcore:CreateWorkloadIdentity',
+        'bedrock-agentcore:CreateGateway',
+        'bedrock-agentcore:CreateGatewayTarget',
+        'bedrock-agentcore:CreateMemory',
+        'bedrock-agentcore:InvokeAgentRuntime',
+        'bedrock:InvokeModel',
+        'lambda:CreateFunction',
+        'cognito-idp:CreateUserPool',
+        'cognito-idp:CreateUserPoolClient',
+        's3:PutObject',
+        'iam:CreateRole',
+        'iam:PutRolePolicy',
+        'iam:PassRole',
+      ],
+    },
+    grader: {
+      reads: [
+        'bedrock-agentcore:ListAgentRuntimes',
+        'bedrock-agentcore:GetAgentRuntime',
+        'bedrock-agentcore:ListAgentRuntimeEndpoints',
+        'bedrock-agentcore:ListGateways',
+        'bedrock-agentcore:GetGateway',
+        'bedrock-agentcore:ListGatewayTargets',
+        'bedrock-agentcore:GetGatewayTarget',
+        'bedrock-agentcore:ListMemories',
+        'bedrock-agentcore:GetMemory',
+        'bedrock-agentcore:ListMemoryRecords',
+        'lambda:GetFunctionConfiguration',
+      ],
+      probes: ['bedrock-agentcore:InvokeAgentRuntime'],
+    },
+    seed: [],
+    budgetUsd: 30,
+  },
+  passRule: { passMark: 1 },
+});

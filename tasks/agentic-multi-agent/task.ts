@@ -1,0 +1,56 @@
+import { defineTask } from '../../src';
+
+export default defineTask({
+  id: 'agentic-multi-agent',
+  title: 'Support desk: a Bedrock supervisor agent routing to collaborators',
+  track: 'aws-agentic-ai',
+  summary:
+    'Build a Bedrock supervisor agent "support-supervisor" with multi-agent collaboration and two published collaborator agents, "orders" and "returns", and route each customer request to the right one by instruction.',
+  timeLimitMinutes: 120,
+  blueprint: {
+    candidate: {
+      services: ['bedrock', 'iam'],
+      // Model access is on-demand inference of the sandbox's enabled models; nothing that reserves
+      // capacity, trains, imports or batches models, and no accepting model terms for the account.
+      deniedActions: [
+        'bedrock:CreateProvisionedModelThroughput',
+        'bedrock:UpdateProvisionedModelThroughput',
+        'bedrock:CreateModelCustomizationJob',
+        'bedrock:CreateModelImportJob',
+        'bedrock:CreateModelCopyJob',
+        'bedrock:CreateModelInvocationJob',
+        'bedrock:CreateEvaluationJob',
+        'bedrock:CreateMarketplaceModelEndpoint',
+        'bedrock:CreateFoundationModelAgreement',
+        'bedrock:PutUseCaseForModelAccess',
+      ],
+      solutionActions: [
+        'bedrock:CreateAgent',
+        'bedrock:UpdateAgent',
+        'bedrock:AssociateAgentCollaborator',
+        'bedrock:PrepareAgent',
+        'bedrock:CreateAgentAlias',
+        'bedrock:GetAgentAlias',
+        'bedrock:InvokeAgent',
+        'bedrock:InvokeModel',
+        'iam:CreateRole',
+        'iam:PutRolePolicy',
+        'iam:PassRole',
+      ],
+    },
+    grader: {
+      reads: [
+        'bedrock:ListAgents',
+        'bedrock:GetAgent',
+        'bedrock:GetAgentVersion',
+        'bedrock:ListAgentAliases',
+        'bedrock:GetAgentAlias',
+        'bedrock:ListAgentCollaborators',
+      ],
+      probes: ['bedrock:InvokeAgent'],
+    },
+    seed: [],
+    budgetUsd: 15,
+  },
+  passRule: { passMark: 1 },
+});

@@ -1,0 +1,124 @@
+import { loadCatalog } from '../../src/catalog/load';
+import { canonicalJson } from '../../src/evidence/canonical';
+import { readBundle } from '../../src/evidence/bundle';
+import type { Report } from '../../src/model/report';
+import { checkFixture, fixtureFile, loadScenarios, recordScenario, type FixtureKind } from '../../src/testing/scenarios';
+
+const entry = loadCatalog().get('agentic-rag-guardrail');
+
+async function graded(kind: FixtureKind, name: string): Promise<Report> {
+  const verdict = await checkFixture(entry, { kind, name, file: fixtureFile(entry, kind, name) });
+  expect(verdict.mismatches).toEqual([]);
+  return verdict.report;
+}
+
+const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
+const notPassing = (report: Report) => Object.fromEntries(report.checks.filter((c) => c.outcome !== 'PASS').map((c) => [c.id, c.outcome]));
+
+describe('agentic-rag-guardrail', () => {
+  it('passes the reference CDK solution: S3 Vectors knowledge base, guardrail version 1 on agent version 1', async () => {
+    const report = await graded('pass', 'cdk-s3-vectors');
+    expect(report.status).toBe('passed');
+    expect(notPassing(report)).toEqual({});
+  });
+
+  it('passes a console build: OpenSearch Serverless, a re-sync that indexed nothing new, a "Financial recommendations" topic, e-mail masked in answers only, guardrail named by ARN', async () => {
+    const report = await graded('alt', 'console-opensearch-resynced');
+    expect(notPassing(report)).toEqual({});
+    expect(check(report, 'ingestion-complete').message).toContain('indexed earlier, by job JOBFIRST01');
+    expect(check(report, 'guardrail-denies-investment-advice').message).toContain('Financial recommendations');
+  });
+
+  it('passes when the model needs a second or third try, stating the threshold and recording every try', async () => {
+    const report = await graded('alt', 'model-needs-retries');
+    expect(notPassing(report)).toEqual({});
+    expect(check(report, 'agent-answers-from-knowledge-base').message).toMatch(/on try 2 .*threshold: 1 of up to 3 tries/);
+    expect((check(report, 'agent-guardrail-intervenes').actual as Array<{ passed: boolean }>).map((t) => t.passed)).toEqual([false, false, true]);
+    expect(check(report, 'apply-guardrail-blocks-investment').message).toContain('intervened on try 2');
+  });
+
+  it.each([
+    ['ingestion-failed', 'ingestion-complete', 'is FAILED'],
+    ['ingestion-document-failed', 'ingestion-complete', 'failed on 1 document'],
+    ['never-synced', 'ingestion-complete', 'never been synced'],
+  ])('fails when ingestion did not complete cleanly (%s)', async (name, id, words) => {
+    const report = await graded('fail', name);
+    expect(check(report, id).message).toContain(words);
+    expect(check(report, 'retrieve-returns-seeded-document').outcome).toBe('SKIPPED');
+  });
+
+  it('fails when the data source reads another bucket, or excludes the policies/ prefix', async () => {
+    expect(check(await graded('fail', 'data-source-own-bucket'), 'data-source-over-seeded-documents').message).toContain('which has no policies/travel-and-expenses.md');
+    expect(check(await graded('fail', 'data-source-excludes-policies'), 'data-source-over-seeded-documents').message).toContain('only includes archive/');
+  });
+
+  it('fails when Retrieve does not return the seeded document', async () => {
+    expect(check(await graded('fail', 'retrieve-misses-document'), 'retrieve-returns-seeded-document').outcome).toBe('FAIL');
+  });
+
+  it('fails when the knowledge base is FAILED', async () => {
+    expect(check(await graded('fail', 'knowledge-base-failed'), 'knowledge-base-active').outcome).toBe('FAIL');
+  });
+
+  it('fails a guardrail without the denied topic, without charging the probes again', async () => {
+    const report = await graded('fail', 'guardrail-without-denied-topic');
+    expect(notPassing(report)).toEqual({ 'guardrail-denies-investment-advice': 'FAIL', 'apply-guardrail-blocks-investment': 'SKIPPED', 'agent-guardrail-intervenes': 'SKIPPED' });
+  });
+
+  it('fails a denied topic that only detects prompts', async () => {
+    expect(check(await graded('fail', 'guardrail-topic-detect-only'), 'guardrail-denies-investment-advice').message).toContain('does not block prompts');
+  });
+
+  it('fails a topic named for investment advice whose definition lets investment questions through, without probing the agent again', async () => {
+    const report = await graded('fail', 'topic-too-narrow');
+    expect(check(report, 'guardrail-denies-investment-advice').outcome).toBe('PASS');
+    expect(notPassing(report)).toEqual({ 'apply-guardrail-blocks-investment': 'FAIL', 'agent-guardrail-intervenes': 'SKIPPED' });
+  });
+
+  it('fails e-mail addresses BLOCKED instead of anonymised, and a guardrail with no EMAIL filter', async () => {
+    expect(check(await graded('fail', 'email-blocked'), 'guardrail-anonymises-email').message).toContain('BLOCK');
+    expect(check(await graded('fail', 'no-email-filter'), 'guardrail-anonymises-email').message).toContain('no sensitive-information filter for EMAIL');
+  });
+
+  it('fails a guardrail that was never versioned', async () => {
+    const report = await graded('fail', 'guardrail-draft-only');
+    expect(check(report, 'guardrail-versioned').message).toContain('only its DRAFT');
+    expect(check(report, 'agent-uses-guardrail').outcome).toBe('SKIPPED');
+  });
+
+  it('fails an agent using the guardrail\'s DRAFT, or no guardrail', async () => {
+    expect(check(await graded('fail', 'guardrail-attached-as-draft'), 'agent-uses-guardrail').message).toContain('at DRAFT');
+    expect(check(await graded('fail', 'agent-without-guardrail'), 'agent-uses-guardrail').message).toContain('has no guardrail');
+  });
+
+  it('fails when the knowledge base is not attached to the published agent, or attached but disabled', async () => {
+    const detached = await graded('fail', 'knowledge-base-not-attached');
+    expect(check(detached, 'agent-uses-knowledge-base').outcome).toBe('FAIL');
+    expect(check(detached, 'agent-answers-from-knowledge-base').outcome).toBe('SKIPPED');
+    expect(check(await graded('fail', 'knowledge-base-disabled'), 'agent-uses-knowledge-base').message).toContain('DISABLED');
+  });
+
+  it('fails when alias live routes to DRAFT', async () => {
+    expect(check(await graded('fail', 'alias-on-draft'), 'agent-published').message).toContain('points at DRAFT');
+  });
+
+  it('fails when the agent never searches the knowledge base in three sessions', async () => {
+    const probe = check(await graded('fail', 'agent-never-searches'), 'agent-answers-from-knowledge-base');
+    expect(probe.outcome).toBe('FAIL');
+    expect(probe.actual).toHaveLength(3);
+  });
+
+  it('is incomplete, not failed, when AWS throttles or the grader may not call ApplyGuardrail', async () => {
+    expect((await graded('error', 'knowledge-bases-throttled')).status).toBe('incomplete');
+    const denied = await graded('error', 'grader-cannot-apply-guardrail');
+    expect(denied.status).toBe('incomplete');
+    expect(check(denied, 'apply-guardrail-blocks-investment').message).toContain('not the candidate');
+  });
+
+  it('has fixtures on disk equal to what its scenarios record today', async () => {
+    for (const scenario of loadScenarios(entry)) {
+      const onDisk = readBundle(fixtureFile(entry, scenario.kind, scenario.name));
+      expect(canonicalJson(onDisk)).toEqual(canonicalJson(await recordScenario(entry, scenario)));
+    }
+  });
+});
