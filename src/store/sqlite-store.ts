@@ -13,6 +13,7 @@ import {
   StoreError,
 } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+import { bundleHash } from '../evidence/bundle';
 import type {
   AllocationRequest,
   AttemptFilter,
@@ -636,10 +637,11 @@ function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
  * A bundle's hash may be over its exact text or over its canonical JSON (the evidence format
  * hashes canonical JSON; a caller may hand over a pretty-printed copy of it).
  */
+/** The hash is of the exact text, or the evidence format's own seal (canonical JSON without its sha256 field). */
 function bundleHashMatches(bundle: EvidenceBundle): boolean {
   if (sha256Hex(bundle.json) === bundle.sha256) return true;
   try {
-    return sha256Hex(canonicalJson(JSON.parse(bundle.json))) === bundle.sha256;
+    return bundleHash(JSON.parse(bundle.json) as Parameters<typeof bundleHash>[0]) === bundle.sha256;
   } catch {
     return false;
   }
