@@ -9,4 +9,6 @@ module.exports = {
   testTimeout: 30000,
   // CDK and the AWS SDK are large; recycle a worker whose heap has grown rather than run out of memory.
   workerIdleMemoryLimit: '1024MB',
+  // Both cores: the suite is CPU-bound (CDK synthesis, replaying fixtures).
+  maxWorkers: 2,
 };

@@ -98,7 +98,7 @@ describe('SqliteStore', () => {
       raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'now')").run();
       raw.close();
       expect(() => SqliteStore.open(ctx.dir)).toThrow(SchemaVersionError);
-      expect(() => SqliteStore.open(ctx.dir)).toThrow(/schema version 999.*supports \(1\)/);
+      expect(() => SqliteStore.open(ctx.dir)).toThrow(new RegExp(`schema version 999.*supports \\(${LATEST_SCHEMA_VERSION}\\)`));
     });
 
     it('takes the data directory from --data-dir, then SKILLPROOF_HOME, then ~/.skillproof', () => {
