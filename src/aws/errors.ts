@@ -1,5 +1,6 @@
 /** Why an AWS call failed, as far as grading is concerned. */
 export type FailureKind =
+  | 'malformed'
   | 'throttling'
   | 'server'
   | 'timeout'
@@ -58,6 +59,7 @@ export function classifyFailure(err: unknown): CallFailure {
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const base = { code, message, ...(status !== undefined ? { httpStatus: status } : {}) };
   const causeCode = typeof cause.code === 'string' ? cause.code : typeof e.code === 'string' ? e.code : '';
+  if (code === 'MalformedResponse') return { ...base, kind: 'malformed', retryable: true };
   if (THROTTLING.has(code) || status === 429) return { ...base, kind: 'throttling', retryable: true };
   if (EXPIRED.has(code)) return { ...base, kind: 'expired-credentials', retryable: false };
   if (ACCESS_DENIED.has(code) || status === 403) return { ...base, kind: 'access-denied', retryable: false };
@@ -76,6 +78,8 @@ export function isNotFound(err: unknown): boolean {
 export function describeFailure(call: string, f: CallFailure): string {
   const what = `${call} failed with ${f.code}${f.httpStatus ? ` (HTTP ${f.httpStatus})` : ''}`;
   switch (f.kind) {
+    case 'malformed':
+      return `${call} returned a response that does not fit the AWS API model (${f.message}); SkillProof will not judge from it. Grade again; if it persists, the endpoint is not behaving like AWS.`;
     case 'throttling':
       return `${what}: AWS kept throttling after retries; grade again later.`;
     case 'server':
@@ -97,6 +101,17 @@ export class GuardViolation extends Error {
   constructor(readonly action: string) {
     super(`read-only guard blocked ${action}: graders may only read, plus the probe operations they declare in "probes"`);
     this.name = 'GuardViolation';
+  }
+}
+
+/** A response that AWS could not have sent: a required member missing, or a member of the wrong type. */
+export class MalformedResponse extends Error {
+  constructor(
+    readonly call: string,
+    readonly problems: string[],
+  ) {
+    super(problems.join('; '));
+    this.name = 'MalformedResponse';
   }
 }
 

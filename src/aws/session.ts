@@ -3,7 +3,8 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { canonicalJson, decodeValue, encodeValue, type Json } from '../evidence/canonical';
 import { redact } from '../evidence/redact';
 import type { AwsClient, AwsClientConstructor } from '../model/grader';
-import { classifyFailure, GuardViolation, MissingRecordedCall, tagCall } from './errors';
+import { classifyFailure, GuardViolation, MalformedResponse, MissingRecordedCall, tagCall } from './errors';
+import { responseShapeProblems } from './response-shape';
 import { createHttpProbe, type HttpProbe } from './http';
 import { actionKey, isReadAction, operationOfCommand, serviceOfClient } from './operations';
 
@@ -127,7 +128,8 @@ export class GradingSession {
       (next, context) => async (args) => {
         const service = serviceOfClient(String(context.clientName ?? 'Unknown'));
         const operation = operationOfCommand(String(context.commandName ?? 'Unknown'));
-        const output = await this.execute(service, operation, args.input, async () => (await next(args)).output);
+        const schema = (context as { __smithy_context?: { operationSchema?: unknown } }).__smithy_context?.operationSchema;
+        const output = await this.execute(service, operation, args.input, async () => (await next(args)).output, schema);
         return { output, response: undefined };
       },
       { step: 'initialize', priority: 'high', name: 'skillproofSession', override: true },
@@ -160,7 +162,7 @@ export class GradingSession {
   }
 
   /** The pipeline every call goes through. `live` performs the real call in live mode. */
-  async execute(service: string, operation: string, rawInput: unknown, live: () => Promise<unknown>): Promise<unknown> {
+  async execute(service: string, operation: string, rawInput: unknown, live: () => Promise<unknown>, schema?: unknown): Promise<unknown> {
     const action = actionKey(service, operation);
     const read = isReadAction(action);
     if (!read && !this.probes.has(action)) throw new GuardViolation(action);
@@ -177,7 +179,7 @@ export class GradingSession {
       }
     }
     const seqs: number[] = [];
-    const promise = this.withRetry(service, operation, input, live, scope, seqs).catch((err: unknown) => {
+    const promise = this.withRetry(service, operation, input, live, scope, seqs, schema).catch((err: unknown) => {
       tagCall(err, `${service}.${operation}`);
       throw err;
     });
@@ -192,10 +194,14 @@ export class GradingSession {
     live: () => Promise<unknown>,
     scope: CallScope | undefined,
     seqs: number[],
+    schema: unknown,
   ): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(service, operation, input, live, scope, seqs, attempt);
+        const output = await this.once(service, operation, input, live, scope, seqs, attempt);
+        const problems = schema === undefined ? [] : responseShapeProblems(schema, output);
+        if (problems.length > 0) throw new MalformedResponse(`${service}.${operation}`, problems);
+        return output;
       } catch (err) {
         const failure = classifyFailure(err);
         if (!failure.retryable || attempt >= this.retry.maxAttempts || err instanceof MissingRecordedCall) throw err;
