@@ -10,6 +10,9 @@ const GROUPS: Array<() => { register(program: Command, io: CliIo): void }> = [
   () => require('./assessments'),
   () => require('./grade'),
   () => require('./grader'),
+  () => require('./attempt'),
+  () => require('./credential'),
+  () => require('./issuer'),
   () => require('./sandbox'),
   () => require('./demo'),
 ];

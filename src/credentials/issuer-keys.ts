@@ -13,10 +13,10 @@ import { SIGNING_ALGORITHMS, type SigningAlgorithm, type SigningKey } from './vc
  */
 
 export const ISSUER_DIR = 'issuer';
-const PRIVATE_KEY_FILE = 'private-key.pem';
+export const PRIVATE_KEY_FILE = 'private-key.pem';
 const METADATA_FILE = 'issuer.json';
-const JWKS_FILE = 'jwks.json';
-const DID_FILE = 'did.json';
+export const JWKS_FILE = 'jwks.json';
+export const DID_FILE = 'did.json';
 
 export class IssuerKeyError extends Error {
   constructor(message: string) {

@@ -1,0 +1,225 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { OpenBadgeCredential } from '../credentials/open-badge';
+import type { VerificationReason, VerificationResult } from '../credentials/verify';
+import type { CredentialRecord } from '../store/types';
+import { actor, dataDirOption, withWorkspace, type DataDirOpts, type Workspace } from './attempt';
+import { CliError, EXIT, printJson, type CliIo } from './io';
+
+interface JsonOpts extends DataDirOpts {
+  json?: boolean;
+}
+
+type CredentialState = 'active' | 'revoked' | 'expired';
+
+function stateOf(record: CredentialRecord, now = new Date()): CredentialState {
+  if (record.revokedAt) return 'revoked';
+  return record.validUntil && Date.parse(record.validUntil) <= now.getTime() ? 'expired' : 'active';
+}
+
+function summary(record: CredentialRecord) {
+  const credential = record.credential as unknown as OpenBadgeCredential;
+  const achievement = credential.credentialSubject.achievement;
+  return {
+    id: record.id,
+    attemptId: record.attemptId,
+    candidateId: record.candidateId,
+    state: stateOf(record),
+    achievement: { id: achievement.id, name: achievement.name },
+    issuer: credential.issuer.id,
+    subject: credential.credentialSubject.id ?? null,
+    kid: record.kid,
+    validFrom: record.validFrom,
+    validUntil: record.validUntil,
+    issuedAt: record.issuedAt,
+    revokedAt: record.revokedAt,
+    revocationReason: record.revocationReason,
+  };
+}
+
+function detail(record: CredentialRecord) {
+  const credential = record.credential as unknown as OpenBadgeCredential;
+  return {
+    ...summary(record),
+    statusList: credential.credentialStatus ? { url: credential.credentialStatus.statusListCredential, index: record.statusIndex } : null,
+    evidence: credential.evidence.map((e) => ({ id: e.id, name: e.name })),
+    credential,
+    jwt: record.jwt,
+  };
+}
+
+function printDetail(io: CliIo, record: CredentialRecord): void {
+  const d = detail(record);
+  const issuer = d.credential.issuer;
+  io.out(`Credential ${d.id}: ${d.achievement.name} (${d.state})`);
+  io.out(`  achievement ${d.achievement.id} · ${d.credential.credentialSubject.achievement.achievementType}`);
+  io.out(`  issuer      ${issuer.name} (${issuer.id}), key ${d.kid}`);
+  io.out(`  subject     ${d.subject ?? '(identified by hash only)'} · candidate ${d.candidateId} · attempt ${d.attemptId}`);
+  io.out(`  valid       from ${d.validFrom}${d.validUntil ? ` until ${d.validUntil}` : ', no expiry'}`);
+  for (const e of d.evidence) io.out(`  evidence    ${e.id} (${e.name})`);
+  if (d.statusList) io.out(`  status      index ${d.statusList.index} of ${d.statusList.url}`);
+  if (d.revokedAt) io.out(`  revoked     ${d.revokedAt}: ${d.revocationReason ?? ''}`);
+}
+
+async function getCredential(ws: Workspace, id: string): Promise<CredentialRecord> {
+  const { normaliseCredentialId } = require('../credentials/issue') as typeof import('../credentials/issue');
+  const record = await ws.store.getCredential(normaliseCredentialId(id));
+  if (!record) throw new CliError(`No credential "${id}" in ${ws.dataDir}; \`skillproof credential list\` shows the credentials it holds.`);
+  return record;
+}
+
+async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts): Promise<void> {
+  const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
+  const { issueCredential } = require('../credentials/issue') as typeof import('../credentials/issue');
+  const attempt = await ws.store.getAttempt(attemptId);
+  // Practice attempts have no assessment; issuing refuses them with the state machine's reason.
+  const assessment = attempt?.kind === 'assessment' ? ws.catalog().assessment(attempt.targetId) : undefined;
+  const issuer = await loadIssuer(ws.dataDir, ws.store);
+  const { credential, created } = await issueCredential(
+    {
+      store: ws.store,
+      issuer,
+      actor: actor('admin'),
+      ...(assessment?.validForDays ? { validForDays: assessment.validForDays } : {}),
+      achievement: (a) => {
+        const def = assessment ?? ws.catalog().assessment(a.targetId);
+        return { name: def.title, description: def.description, criteriaNarrative: def.criteria, achievementType: def.achievementType };
+      },
+    },
+    attemptId,
+  );
+  if (opts.json) return printJson(io, { ...detail(credential), created });
+  io.out(created ? `Issued credential ${credential.id} for attempt ${attemptId}.` : `Attempt ${attemptId} already has credential ${credential.id}; here it is again.`);
+  printDetail(io, credential);
+  io.out(`Next: \`skillproof credential show ${credential.id} --jwt > credential.jwt\`, then \`skillproof credential verify credential.jwt\`.`);
+}
+
+async function show(ws: Workspace, io: CliIo, id: string, opts: JsonOpts & { jwt?: boolean }): Promise<void> {
+  const record = await getCredential(ws, id);
+  if (opts.jwt) return io.out(record.jwt);
+  if (opts.json) return printJson(io, detail(record));
+  printDetail(io, record);
+}
+
+/** A compact JWT given on the command line, or the path of a file holding one. */
+function readJwt(input: string): string {
+  const compact = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+  if (compact.test(input.trim())) return input.trim();
+  if (!existsSync(input)) throw new CliError(`"${input.length > 60 ? `${input.slice(0, 60)}…` : input}" is neither a compact JWT nor a file`);
+  if (statSync(input).isDirectory()) throw new CliError(`${input} is a directory; give the file holding the credential's JWT`);
+  let text: string;
+  try {
+    text = readFileSync(input, 'utf8').trim();
+  } catch (e) {
+    throw new CliError(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!compact.test(text)) {
+    throw new CliError(`${input} does not hold a compact JWT (three base64url parts separated by dots); \`skillproof credential show <id> --jwt\` prints one`);
+  }
+  return text;
+}
+
+const VERDICT: Record<VerificationReason, string> = {
+  signature: 'INVALID SIGNATURE',
+  expired: 'EXPIRED',
+  'not-yet-valid': 'NOT YET VALID',
+  revoked: 'REVOKED',
+  malformed: 'MALFORMED',
+  'unknown-key': 'UNKNOWN KEY',
+  'status-unavailable': 'STATUS UNAVAILABLE',
+};
+
+async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): Promise<void> {
+  const jwt = readJwt(input);
+  const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
+  const { localStatusListResolver } = require('../credentials/issue') as typeof import('../credentials/issue');
+  const { createVerifier } = require('../credentials/verify') as typeof import('../credentials/verify');
+  // The trust anchor is this data directory's public JWKS; the revocation status comes from its own store, so no network is needed.
+  const issuer = await loadIssuer(ws.dataDir);
+  const result: VerificationResult = await createVerifier({ jwks: issuer.jwks, resolveStatusList: localStatusListResolver({ store: ws.store, issuer }) })(jwt);
+  const credential = result.credential as Partial<OpenBadgeCredential> | undefined;
+  const id = typeof credential?.id === 'string' ? credential.id : null;
+  const stored = id ? await ws.store.getCredential(id) : undefined;
+  io.setExitCode(result.valid ? EXIT.ok : EXIT.invalid);
+  if (opts.json) {
+    return printJson(io, {
+      id,
+      valid: result.valid,
+      ...(result.reason ? { reason: result.reason, message: result.message } : {}),
+      statusChecked: result.statusChecked,
+      ...(stored?.revokedAt ? { revokedAt: stored.revokedAt, revocationReason: stored.revocationReason } : {}),
+      ...(credential ? { credential } : {}),
+    });
+  }
+  const name = credential?.credentialSubject?.achievement?.name;
+  const about = id ? ` ${id}${name ? ` (${name})` : ''}` : '';
+  if (!result.valid) {
+    io.out(`${VERDICT[result.reason ?? 'malformed']}: credential${about} is not valid: ${result.message ?? result.reason}.`);
+    if (result.reason === 'revoked' && stored?.revokedAt) io.out(`  revoked at ${stored.revokedAt}: ${stored.revocationReason ?? ''}`);
+    return;
+  }
+  const issued = credential?.issuer;
+  io.out(`VALID: credential${about}`);
+  io.out(`  issued by   ${issued?.name ?? ''} (${issued?.id ?? ''}), signature checked with ${issuer.kid}`);
+  io.out(`  valid       from ${credential?.validFrom ?? '?'}${credential?.validUntil ? ` until ${credential.validUntil}` : ', no expiry'}`);
+  io.out(`  status      ${result.statusChecked ? 'not revoked (checked against the local status list)' : 'no revocation status to check'}`);
+}
+
+async function revoke(ws: Workspace, io: CliIo, id: string, opts: JsonOpts & { reason: string }): Promise<void> {
+  const reason = opts.reason.trim();
+  if (!reason) throw new CliError('--reason must say why the credential is revoked; it is kept in the audit log');
+  const before = await getCredential(ws, id);
+  const { revokeCredential } = require('../credentials/issue') as typeof import('../credentials/issue');
+  const record = await revokeCredential({ store: ws.store, actor: actor('admin') }, before.id, reason);
+  if (opts.json) return printJson(io, { ...summary(record), alreadyRevoked: Boolean(before.revokedAt) });
+  if (before.revokedAt) {
+    io.out(`Credential ${record.id} was already revoked at ${record.revokedAt} (${record.revocationReason ?? ''}); nothing changed.`);
+    return;
+  }
+  const status = detail(record).statusList;
+  io.out(`Revoked credential ${record.id}: ${reason}.`);
+  if (status) io.out(`Verifiers see it through bit ${status.index} of the status list ${status.url}.`);
+}
+
+async function list(ws: Workspace, io: CliIo, opts: JsonOpts): Promise<void> {
+  const rows = (await ws.store.listCredentials()).map(summary);
+  if (opts.json) return printJson(io, { credentials: rows });
+  if (rows.length === 0) return io.out('no credentials; `skillproof credential issue <attempt-id>` issues one for a passed assessment attempt');
+  for (const r of rows) io.out(`${r.id}  ${r.state.padEnd(7)}  ${r.achievement.name.padEnd(28)}  ${r.attemptId}  ${r.candidateId.padEnd(17)}  ${r.validFrom}`);
+}
+
+export function register(program: Command, io: CliIo): void {
+  const credential = program.command('credential').description('issue, show, verify, revoke and list Open Badges 3.0 credentials');
+  credential
+    .command('issue <attempt-id>')
+    .description("issue the credential of a passed assessment attempt (a second call returns the same one)")
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action((id: string, opts: JsonOpts) => withWorkspace(opts, (ws) => issue(ws, io, id, opts)));
+  credential
+    .command('show <credential-id>')
+    .description('show a credential')
+    .option('--jwt', 'print the compact JWT (VC-JWT) alone')
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action((id: string, opts: JsonOpts & { jwt?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, id, opts)));
+  credential
+    .command('verify <jwt-or-file>')
+    .description("verify a credential offline with the issuer's public key and local status list (exit 0 valid, 1 invalid, expired or revoked)")
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action((input: string, opts: JsonOpts) => withWorkspace(opts, (ws) => verify(ws, io, input, opts)));
+  credential
+    .command('revoke <credential-id>')
+    .description('revoke a credential: its status list bit is set from now on')
+    .requiredOption('--reason <text>', 'why (kept in the audit log)')
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action((id: string, opts: JsonOpts & { reason: string }) => withWorkspace(opts, (ws) => revoke(ws, io, id, opts)));
+  credential
+    .command('list')
+    .description('every credential in the data directory')
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action((opts: JsonOpts) => withWorkspace(opts, (ws) => list(ws, io, opts)));
+}

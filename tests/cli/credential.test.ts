@@ -1,0 +1,188 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { loadCatalog } from '../../src/catalog/load';
+import type { CliIo } from '../../src/cli/io';
+import { main } from '../../src/cli/main';
+import { listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
+
+const catalog = loadCatalog();
+const assessment = catalog.assessment('aws-serverless');
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'skillproof-cli-credential-'));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), setExitCode: () => undefined };
+  const code = await main([...argv, '--data-dir', dataDir], io);
+  return { code, out, err };
+}
+
+async function json<T = Record<string, unknown>>(...argv: string[]): Promise<T> {
+  const r = await cli(...argv, '--json');
+  expect(r.err).toBe('');
+  return JSON.parse(r.out) as T;
+}
+
+/** Takes aws-serverless on replayed fixtures (each task's first `pass` fixture unless `kinds` says otherwise) and submits it. */
+async function gradedAttempt(kinds: Record<string, FixtureKind> = {}): Promise<string> {
+  const dir = join(dataDir, `replay-${Object.keys(kinds).join('-') || 'pass'}`);
+  mkdirSync(dir);
+  for (const taskId of assessment.tasks) {
+    const fixture = listFixtureFiles(catalog.get(taskId)).find((f) => f.kind === (kinds[taskId] ?? 'pass'));
+    copyFileSync(fixture!.file, join(dir, `${taskId}.json`));
+  }
+  const { id } = await json<{ id: string }>('attempt', 'start', 'aws-serverless', '--candidate', 'cand-42', '--replay', dir);
+  await cli('attempt', 'submit', id);
+  return id;
+}
+
+async function issuedJwt(): Promise<{ attemptId: string; credentialId: string; jwtFile: string }> {
+  expect((await cli('issuer', 'init')).code).toBe(0);
+  const attemptId = await gradedAttempt();
+  const { id: credentialId } = await json<{ id: string }>('credential', 'issue', attemptId);
+  const shown = await cli('credential', 'show', credentialId, '--jwt');
+  const jwtFile = join(dataDir, 'credential.jwt');
+  writeFileSync(jwtFile, shown.out);
+  return { attemptId, credentialId, jwtFile };
+}
+
+describe('skillproof credential', () => {
+  it('with a fresh data directory: start, submit, passed, issue, verify (exit 0), revoke, verify (exit 1, revoked)', async () => {
+    expect((await cli('issuer', 'init')).code).toBe(0);
+    const attemptId = await gradedAttempt();
+    expect(await json('attempt', 'show', attemptId)).toMatchObject({ state: 'graded', result: 'passed' });
+
+    const issued = await cli('credential', 'issue', attemptId);
+    expect(issued.code).toBe(0);
+    const credentialId = /Issued credential (urn:uuid:[0-9a-f-]+)/.exec(issued.out)?.[1] as string;
+    expect(await json('attempt', 'show', attemptId)).toMatchObject({ state: 'credentialed', credentialId });
+
+    const jwtFile = join(dataDir, 'credential.jwt');
+    writeFileSync(jwtFile, (await cli('credential', 'show', credentialId, '--jwt')).out);
+    const valid = await cli('credential', 'verify', jwtFile);
+    expect(valid.code).toBe(0);
+    expect(valid.out).toMatch(/^VALID: credential urn:uuid:/);
+    expect(valid.out).toContain('not revoked');
+
+    const revoked = await cli('credential', 'revoke', credentialId, '--reason', 'issued in error');
+    expect(revoked.code).toBe(0);
+    const after = await cli('credential', 'verify', jwtFile);
+    expect(after.code).toBe(1);
+    expect(after.out).toMatch(/^REVOKED: .*revocation bit \d+ is set/);
+    expect(after.out).toContain('issued in error');
+    expect(await json('credential', 'verify', jwtFile)).toMatchObject({ id: credentialId, valid: false, reason: 'revoked', revocationReason: 'issued in error' });
+    expect(await json('credential', 'list')).toEqual({ credentials: [expect.objectContaining({ id: credentialId, attemptId, state: 'revoked' })] });
+  });
+
+  it('returns the same credential when issued a second time', async () => {
+    const { attemptId, credentialId } = await issuedJwt();
+    const again = await json<{ id: string; created: boolean }>('credential', 'issue', attemptId);
+    expect(again).toMatchObject({ id: credentialId, created: false });
+    expect((await json<{ credentials: unknown[] }>('credential', 'list')).credentials).toHaveLength(1);
+  });
+
+  it('refuses to issue for a failed attempt, and for a practice attempt', async () => {
+    await cli('issuer', 'init');
+    const failed = await gradedAttempt({ 'serverless-orders-api': 'fail' });
+    const refused = await cli('credential', 'issue', failed);
+    expect(refused).toMatchObject({ code: 2, err: expect.stringContaining('graded (failed); cannot credential: only a passed attempt earns a credential') });
+
+    const pass = listFixtureFiles(catalog.get('serverless-orders-api')).find((f) => f.kind === 'pass')!.file;
+    const { id: practice } = await json<{ id: string }>('attempt', 'start', 'serverless-orders-api', '--candidate', 'cand-42', '--replay', pass);
+    expect((await cli('attempt', 'submit', practice)).code).toBe(0);
+    expect(await cli('credential', 'issue', practice)).toMatchObject({ code: 2, err: expect.stringContaining('a practice attempt never earns a credential') });
+    expect(await json('credential', 'list')).toEqual({ credentials: [] });
+  });
+
+  it('prints with `show --jwt` a JWT that jose verifies with the JWKS of `issuer show --json`, describing the assessment and its evidence', async () => {
+    const { attemptId, credentialId } = await issuedJwt();
+    const jwt = (await cli('credential', 'show', credentialId, '--jwt')).out.trim();
+    expect(jwt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const issuer = await json<{ id: string; kid: string; jwks: JSONWebKeySet; didDocument: { id: string } }>('issuer', 'show');
+    expect(issuer.didDocument.id).toBe(issuer.id);
+
+    const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(issuer.jwks));
+    expect(protectedHeader).toEqual({ alg: 'ES256', kid: issuer.kid, typ: 'JWT' });
+    expect(payload).toMatchObject({ iss: issuer.id, jti: credentialId, type: ['VerifiableCredential', 'OpenBadgeCredential'] });
+    const subject = payload.credentialSubject as { achievement: Record<string, unknown> };
+    expect(subject.achievement).toMatchObject({
+      id: expect.stringMatching(/\/achievements\/aws-serverless$/),
+      name: assessment.title,
+      description: assessment.description,
+      criteria: { narrative: assessment.criteria },
+      achievementType: assessment.achievementType,
+    });
+    const view = await json<{ tasks: Array<{ final: { bundleSha256: string } }> }>('attempt', 'show', attemptId);
+    expect((payload.evidence as Array<{ id: string }>).map((e) => e.id)).toEqual(view.tasks.map((t) => `urn:sha256:${t.final.bundleSha256}`));
+    const days = (Date.parse(payload.validUntil as string) - Date.parse(payload.validFrom as string)) / 86_400_000;
+    expect(days).toBe(assessment.validForDays);
+  });
+
+  it('rejects a tampered JWT file (exit 1), naming the signature', async () => {
+    const { jwtFile } = await issuedJwt();
+    const [header, payload, signature] = readFileSync(jwtFile, 'utf8').trim().split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    claims.credentialSubject.achievement.name = 'AWS Grand Master';
+    writeFileSync(jwtFile, `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}\n`);
+    const r = await cli('credential', 'verify', jwtFile);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^INVALID SIGNATURE: .*signature does not match/);
+    expect(await json('credential', 'verify', jwtFile)).toMatchObject({ valid: false, reason: 'signature' });
+  });
+
+  describe('exits 2 with a clear message, never a stack trace', () => {
+    it.each([
+      ['issuing without an issuer', ['credential', 'issue', 'att-000000000000'], /No issuer in .*; run `skillproof issuer init` first/],
+      ['verifying without an issuer', ['credential', 'verify', 'a.b.c'], /No issuer in .*; run `skillproof issuer init` first/],
+      ['an unknown credential', ['credential', 'show', 'urn:uuid:00000000-0000-4000-8000-000000000000'], /No credential "urn:uuid:00000000-0000-4000-8000-000000000000"/],
+      ['revoking an unknown credential', ['credential', 'revoke', 'nope', '--reason', 'x'], /No credential "nope"/],
+      ['revoking without a reason', ['credential', 'revoke', 'nope'], /required option '--reason <text>' not specified/],
+      ['something that is neither a JWT nor a file', ['credential', 'verify', 'not-a-jwt'], /"not-a-jwt" is neither a compact JWT nor a file/],
+      ['an issuer id over plain http', ['issuer', 'init', '--id', 'http://badges.example.org'], /must use https/],
+      ['an unknown signing algorithm', ['issuer', 'init', '--alg', 'RS256'], /argument 'RS256' is invalid/],
+      ['showing an issuer that does not exist', ['issuer', 'show'], /No issuer in .*; run `skillproof issuer init` first/],
+    ])('for %s', async (_what, argv, message) => {
+      const r = await cli(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    });
+
+    it('for a file that holds no JWT', async () => {
+      await cli('issuer', 'init');
+      const file = join(dataDir, 'not-a.jwt');
+      writeFileSync(file, '{"credential": "no"}\n');
+      const r = await cli('credential', 'verify', file);
+      expect(r).toMatchObject({ code: 2, err: expect.stringContaining('does not hold a compact JWT') });
+    });
+  });
+});
+
+describe('skillproof issuer', () => {
+  it('init is idempotent: a second init keeps the key, and the private key is owner-only', async () => {
+    const first = await json<{ id: string; kid: string; created: boolean; files: { privateKey: string } }>('issuer', 'init', '--id', 'did:web:badges.example.org', '--name', 'Example Badges');
+    expect(first).toMatchObject({ id: 'did:web:badges.example.org', name: 'Example Badges', created: true, didDocumentUrl: 'https://badges.example.org/.well-known/did.json' });
+    if (process.platform !== 'win32') expect(statSync(first.files.privateKey).mode & 0o777).toBe(0o600);
+    const second = await cli('issuer', 'init');
+    expect(second.out).toContain('already exists');
+    expect(await json('issuer', 'show')).toMatchObject({ id: first.id, kid: first.kid });
+  });
+
+  it('creates an EdDSA issuer identified by an https URL, and shows its public JWKS', async () => {
+    expect(await json('issuer', 'init', '--id', 'https://badges.example.org/issuer', '--alg', 'EdDSA')).toMatchObject({
+      id: 'https://badges.example.org/issuer',
+      alg: 'EdDSA',
+      jwks: { keys: [expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' })] },
+    });
+    const shown = await cli('issuer', 'show');
+    expect(shown.out).toContain('Public JWKS');
+    expect(shown.out).not.toContain('"d":');
+  });
+});
