@@ -20,7 +20,9 @@ export function describeQueue(ctx: CheckContext, name: string): Promise<Queue | 
     // A queue deleted between the two calls is as absent as one that never existed.
     const res = await orNotFound(sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] })));
     if (!res) return undefined;
-    const attributes = res.Attributes ?? {};
+    // Asked for All, an existing queue always has attributes (QueueArn at least): none means a broken answer.
+    if (!res.Attributes?.QueueArn) throw new Error(`GetQueueAttributes for ${name} returned no QueueArn; cannot judge the queue`);
+    const attributes = res.Attributes;
     return { name, url, arn: attributes.QueueArn ?? `arn:aws:sqs:${ctx.region}:${ctx.accountId}:${name}`, attributes };
   });
 }

@@ -1,3 +1,5 @@
+import { redactText } from '../evidence/redact';
+
 /** Why an AWS call failed, as far as grading is concerned. */
 export type FailureKind =
   | 'malformed'
@@ -75,7 +77,8 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /** Explains a failure in words an assessor can act on. */
-export function describeFailure(call: string, f: CallFailure): string {
+export function describeFailure(call: string, failure: CallFailure): string {
+  const f = { ...failure, message: redactText(failure.message) };
   const what = `${call} failed with ${f.code}${f.httpStatus ? ` (HTTP ${f.httpStatus})` : ''}`;
   switch (f.kind) {
     case 'malformed':

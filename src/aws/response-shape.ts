@@ -6,10 +6,13 @@ import { NormalizedSchema } from '@smithy/core/schema';
  * never judge a candidate on a response AWS could not have sent; such a response is ERROR.
  * Returns the problems found (empty when the response fits), at most `limit`.
  */
-export function responseShapeProblems(operationSchema: unknown, output: unknown, limit = 5): string[] {
-  const outputSchema = outputSchemaOf(operationSchema);
-  if (!outputSchema) return [];
+export function responseShapeProblems(operationSchema: unknown, output: unknown, limit = 5, call?: string): string[] {
   const problems: string[] = [];
+  for (const member of (call && ALWAYS_RETURNED[call]) || []) {
+    if ((output as Record<string, unknown> | null)?.[member] === undefined) problems.push(`${member} is missing (AWS always returns it)`);
+  }
+  const outputSchema = outputSchemaOf(operationSchema);
+  if (!outputSchema) return problems;
   try {
     visit(NormalizedSchema.of(outputSchema as never), output, '', problems, limit, 0);
   } catch {
@@ -18,6 +21,24 @@ export function responseShapeProblems(operationSchema: unknown, output: unknown,
   }
   return problems;
 }
+
+/**
+ * Members the Smithy models leave optional but AWS always returns when the call succeeds (the
+ * resource exists, or the call would have failed with a not-found error). Without this, an empty
+ * answer would read as "the candidate's resource is absent". List operations are not here: for
+ * them an empty answer does mean "none".
+ */
+const ALWAYS_RETURNED: Record<string, string[]> = {
+  'APIGateway.GetIntegration': ['type'],
+  'ApiGatewayV2.GetIntegration': ['IntegrationType'],
+  'DynamoDB.DescribeTable': ['Table'],
+  'EventBridge.TestEventPattern': ['Result'],
+  'Lambda.GetAlias': ['AliasArn', 'FunctionVersion'],
+  'Lambda.GetFunctionConfiguration': ['FunctionArn'],
+  'Lambda.GetPolicy': ['Policy'],
+  'SQS.GetQueueUrl': ['QueueUrl'],
+  'STS.GetCallerIdentity': ['Account'],
+};
 
 /** An operation schema is `[9, namespace, name, traits, input, output]`; input and output may be thunks. */
 function outputSchemaOf(op: unknown): unknown {

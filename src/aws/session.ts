@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { canonicalJson, decodeValue, encodeValue, type Json } from '../evidence/canonical';
-import { redact } from '../evidence/redact';
+import { redact, redactText } from '../evidence/redact';
 import type { AwsClient, AwsClientConstructor } from '../model/grader';
 import { classifyFailure, GuardViolation, MalformedResponse, MissingRecordedCall, tagCall } from './errors';
 import { responseShapeProblems } from './response-shape';
@@ -65,6 +65,7 @@ export interface SessionConfig {
 }
 
 interface CallScope {
+  session: GradingSession;
   check?: string;
   /** Inside waitFor: reads are sent every time, never served from the memo. */
   fresh: boolean;
@@ -76,6 +77,9 @@ interface MemoEntry {
   promise: Promise<unknown>;
   seqs: number[];
 }
+
+/** One storage for every session: a storage per session is never released and slows every await. */
+const SCOPE = new AsyncLocalStorage<CallScope>();
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -90,7 +94,6 @@ export class GradingSession {
   private readonly probes: Set<string>;
   private readonly memo = new Map<string, MemoEntry>();
   private readonly clients = new Map<AwsClientConstructor<AwsClient>, AwsClient>();
-  private readonly scope = new AsyncLocalStorage<CallScope>();
   private readonly replay?: ReplayQueue;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -140,16 +143,21 @@ export class GradingSession {
 
   /** Runs `fn` with its calls attributed to `check`; returns the sequence numbers it used. */
   async inCheck<T>(check: string, fn: () => Promise<T>): Promise<{ value: T; used: number[] }> {
-    const scope: CallScope = { check, fresh: false, used: [] };
-    const value = await this.scope.run(scope, fn);
+    const scope: CallScope = { session: this, check, fresh: false, used: [] };
+    const value = await SCOPE.run(scope, fn);
     return { value, used: [...new Set(scope.used)].sort((a, b) => a - b) };
   }
 
   /** Runs `fn` with memoisation off, so polled reads are really sent each time. */
   fresh<T>(fn: () => Promise<T>): Promise<T> {
-    const outer = this.scope.getStore();
-    const scope: CallScope = { check: outer?.check, fresh: true, used: outer?.used ?? [] };
-    return this.scope.run(scope, fn);
+    const outer = this.currentScope();
+    const scope: CallScope = { session: this, check: outer?.check, fresh: true, used: outer?.used ?? [] };
+    return SCOPE.run(scope, fn);
+  }
+
+  private currentScope(): CallScope | undefined {
+    const scope = SCOPE.getStore();
+    return scope?.session === this ? scope : undefined;
   }
 
   async sleepFor(ms: number): Promise<void> {
@@ -168,7 +176,7 @@ export class GradingSession {
     if (!read && !this.probes.has(action)) throw new GuardViolation(action);
 
     const input = redact(encodeValue(rawInput));
-    const scope = this.scope.getStore();
+    const scope = this.currentScope();
     const memoKey = `${service}.${operation} ${canonicalJson(input)}`;
     const memoisable = read && !scope?.fresh;
     if (memoisable) {
@@ -199,7 +207,7 @@ export class GradingSession {
     for (let attempt = 1; ; attempt++) {
       try {
         const output = await this.once(service, operation, input, live, scope, seqs, attempt);
-        const problems = schema === undefined ? [] : responseShapeProblems(schema, output);
+        const problems = responseShapeProblems(schema, output, 5, `${service}.${operation}`);
         if (problems.length > 0) throw new MalformedResponse(`${service}.${operation}`, problems);
         return output;
       } catch (err) {
@@ -256,7 +264,7 @@ export class GradingSession {
       if (meta?.requestId) record.requestId = meta.requestId;
       record.error = {
         code: f.code,
-        message: f.message,
+        message: redactText(f.message),
         ...(f.httpStatus !== undefined ? { httpStatus: f.httpStatus } : {}),
         ...(f.kind === 'server' || f.kind === 'throttling' ? { fault: 'server' as const } : { fault: 'client' as const }),
       };

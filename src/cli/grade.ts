@@ -61,6 +61,9 @@ export function register(program: Command, io: CliIo): void {
     .action((file: string, opts: { format: ReportFormat }) =>
       withCatalog(async (catalog) => {
         const bundle = readBundle(file);
+        if (catalog.has(bundle.task.id) !== 'task') {
+          throw new CliError(`${file}: field task.id: "${bundle.task.id}" is not a task here (tasks: ${catalog.ids().join(', ')}); the evidence comes from a SkillProof with other tasks`);
+        }
         const entry = catalog.get(bundle.task.id);
         const { regrade } = require('../engine/grade') as typeof import('../engine/grade');
         const { report } = await regrade(entry, bundle);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { classifyFailure, describeFailure } from '../aws/errors';
+import { callOf, classifyFailure, describeFailure } from '../aws/errors';
 import { GradingSession, type Responder, type SessionConfig } from '../aws/session';
 import type { CatalogEntry } from '../catalog/load';
 import { EVIDENCE_FORMAT, sealBundle, type BundleRun, type EvidenceBundle, type FixtureExpectation } from '../evidence/bundle';
@@ -148,12 +148,14 @@ async function gradeWithSession(entry: CatalogEntry, session: GradingSession, op
     if (!preflightError) {
       try {
         const identity = await session.client(STSClient).send(new GetCallerIdentityCommand({}));
-        accountId = identity.Account ?? 'unknown';
+        if (!identity.Account) throw new Error('GetCallerIdentity named no account');
+        accountId = identity.Account;
         if (opts.expectedAccount && accountId !== opts.expectedAccount) {
           preflightError = `the grading credentials belong to account ${accountId}, not the sandbox account ${opts.expectedAccount}; nothing was graded`;
         }
       } catch (err) {
-        preflightError = `cannot identify the account: ${describeFailure('STS.GetCallerIdentity', classifyFailure(err))}`;
+        const reason = callOf(err) ? describeFailure('STS.GetCallerIdentity', classifyFailure(err)) : (err as Error).message;
+        preflightError = `cannot identify the account: ${reason}`;
       }
     }
     const scope = opts.scope ?? 'final';

@@ -1,5 +1,6 @@
 import { callOf, classifyFailure, describeFailure, GuardViolation, MissingRecordedCall } from '../aws/errors';
 import type { GradingSession } from '../aws/session';
+import { encodeValue } from '../evidence/canonical';
 import type { CheckContext, LoadedCheck, LoadedGrader, Verdict, WaitOptions } from '../model/grader';
 import { REPORT_FORMAT, type CheckResult, type Report, type Status } from '../model/report';
 import type { TaskDefinition } from '../model/task';
@@ -113,10 +114,19 @@ function toResult(check: LoadedCheck, v: Decision, evidence: number[], durationM
 
 function validateVerdict(v: unknown): Verdict {
   const o = v as Partial<Verdict> | null;
-  if (!o || typeof o !== 'object' || !['PASS', 'FAIL', 'ERROR'].includes(String(o.outcome)) || typeof o.message !== 'string') {
-    return { outcome: 'ERROR', message: `grader bug: the check returned ${JSON.stringify(v)?.slice(0, 200)} instead of pass(...), fail(...) or error(...)` };
+  let shown: string;
+  try {
+    shown = String(JSON.stringify(v)).slice(0, 200);
+  } catch {
+    shown = String(v);
   }
-  return o as Verdict;
+  if (!o || typeof o !== 'object' || !['PASS', 'FAIL', 'ERROR'].includes(String(o.outcome)) || typeof o.message !== 'string' || o.message.length === 0) {
+    return { outcome: 'ERROR', message: `grader bug: the check returned ${shown} instead of pass(...), fail(...) or error(...)` };
+  }
+  if (o.resource !== undefined && typeof o.resource !== 'string') {
+    return { outcome: 'ERROR', message: `grader bug: the verdict's resource must be a string (an ARN), got ${typeof o.resource}` };
+  }
+  return { ...o, ...(o.expected !== undefined ? { expected: encodeValue(o.expected) } : {}), ...(o.actual !== undefined ? { actual: encodeValue(o.actual) } : {}) } as Verdict;
 }
 
 /** A check that throws has not shown the candidate wrong: the outcome is ERROR, never FAIL. */

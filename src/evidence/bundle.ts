@@ -91,11 +91,11 @@ export function parseBundle(text: string, source: string): EvidenceBundle {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw new EvidenceError(`${source}: field ${field}: ${issue.message}`);
+    throw new EvidenceError(`${source}: field ${field}: ${issue.message}; evidence files are written by "skillproof grade --evidence-out" (format ${EVIDENCE_FORMAT}) and must not be edited`);
   }
   const bundle = parsed.data;
   if (bundle.sha256 && bundleHash(bundle) !== bundle.sha256) {
-    throw new EvidenceError(`${source}: the content does not match its sha256 (${bundle.sha256.slice(0, 12)}…); the file was modified after it was sealed`);
+    throw new EvidenceError(`${source}: the content does not match its sha256 (${bundle.sha256.slice(0, 12)}…); the file was modified after it was sealed; use the original file, whose hash is what reports and credentials refer to`);
   }
   return bundle;
 }
@@ -105,7 +105,9 @@ export function readBundle(path: string): EvidenceBundle {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new EvidenceError(`cannot read evidence file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOENT' ? 'check the path' : code === 'EISDIR' ? 'give the path of one evidence file, not a folder' : 'check the file\'s permissions';
+    throw new EvidenceError(`cannot read evidence file ${path}: ${code ?? (e as Error).message}; ${hint}`);
   }
   return parseBundle(text, path);
 }

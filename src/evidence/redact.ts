@@ -7,6 +7,9 @@ const SECRET_KEY = /(secret|password|passphrase|private.?key|accesskeyid|authori
 /** Token-named keys that are pagination or idempotency handles, not secrets; replay needs them. */
 const HARMLESS_TOKEN = /^(next|continuation|pagination|starting|client|idempotency|marker)_?token$/i;
 const PRESIGNED = /([?&])(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=/i;
+const PRESIGNED_IN_TEXT = /(https?:\/\/[^\s"'<>?]+)\?[^\s"'<>]*(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=[^\s"'<>]*/gi;
+/** Keys whose values are a map of environment variables (Lambda's Environment.Variables is handled by path). */
+const ENVIRONMENT_MAP = /^environmentVariables$/i;
 
 /**
  * Removes secrets from a recorded request or response before it is stored or shown to a check, so
@@ -19,7 +22,8 @@ export function redact(value: Json, path: string[] = []): Json {
     const out: { [key: string]: Json } = {};
     const parent = path[path.length - 1];
     for (const [key, v] of Object.entries(value)) {
-      if (parent === 'Environment' && key === 'Variables' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const envMap = (parent === 'Environment' && key === 'Variables') || ENVIRONMENT_MAP.test(key);
+      if (envMap && v !== null && typeof v === 'object' && !Array.isArray(v)) {
         out[key] = Object.fromEntries(Object.keys(v).map((name) => [name, REDACTED]));
       } else if (isSecretKey(key) && v !== null && typeof v !== 'object') {
         out[key] = REDACTED;
@@ -32,10 +36,18 @@ export function redact(value: Json, path: string[] = []): Json {
     return out;
   }
   if (typeof value === 'string' && PRESIGNED.test(value)) {
-    const q = value.indexOf('?');
-    return q >= 0 ? `${value.slice(0, q)}?${REDACTED}` : REDACTED;
+    if (/^https?:\/\//i.test(value) && !/\s/.test(value)) {
+      const q = value.indexOf('?');
+      return q >= 0 ? `${value.slice(0, q)}?${REDACTED}` : REDACTED;
+    }
+    return redactText(value);
   }
   return value;
+}
+
+/** Removes presigned URLs' signatures from free text, such as an AWS error message quoting one. */
+export function redactText(text: string): string {
+  return text.replace(PRESIGNED_IN_TEXT, (_m, base: string) => `${base}?${REDACTED}`);
 }
 
 function isSecretKey(key: string): boolean {

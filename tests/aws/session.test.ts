@@ -1,4 +1,4 @@
-import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GuardViolation, MissingRecordedCall } from '../../src/aws/errors';
 import { GradingSession } from '../../src/aws/session';
@@ -73,7 +73,7 @@ describe('grading session', () => {
   });
 
   it('redacts Lambda environment values and tokens from the evidence and from what the grader sees', async () => {
-    const session = simulated(() => ({ FunctionName: 'f', Environment: { Variables: { DB_PASSWORD: 'hunter2', TABLE: 'orders' } }, SessionToken: 'tok', NextToken: 'page-2' }));
+    const session = simulated(() => ({ FunctionName: 'f', FunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:f', Environment: { Variables: { DB_PASSWORD: 'hunter2', TABLE: 'orders' } }, SessionToken: 'tok', NextToken: 'page-2' }));
     const out = await session.client(LambdaClient).send(new GetFunctionConfigurationCommand({ FunctionName: 'f' }));
     expect(out.Environment?.Variables).toEqual({ DB_PASSWORD: REDACTED, TABLE: REDACTED });
     const text = JSON.stringify(session.transcript);
@@ -83,20 +83,21 @@ describe('grading session', () => {
   });
 
   it('replays recorded calls in order, the last one sticking', async () => {
+    const key = { TableName: 'orders', Key: { orderId: { S: 'o-1' } } };
     const live = simulated(
       (() => {
         let n = 0;
-        return () => (++n === 1 ? {} : table);
+        return () => (++n === 1 ? {} : { Item: { orderId: { S: 'o-1' } } });
       })(),
     );
     const ddb = live.client(DynamoDBClient);
-    await live.fresh(() => ddb.send(new DescribeTableCommand({ TableName: 'orders' })));
-    await live.fresh(() => ddb.send(new DescribeTableCommand({ TableName: 'orders' })));
+    await live.fresh(() => ddb.send(new GetItemCommand(key)));
+    await live.fresh(() => ddb.send(new GetItemCommand(key)));
     const replay = new GradingSession({ ...live.config, mode: 'replay', recorded: live.transcript });
     const r = replay.client(DynamoDBClient);
     const seen = [];
-    for (let i = 0; i < 3; i++) seen.push((await replay.fresh(() => r.send(new DescribeTableCommand({ TableName: 'orders' })))).Table?.TableName ?? 'none');
-    expect(seen).toEqual(['none', 'orders', 'orders']);
+    for (let i = 0; i < 3; i++) seen.push((await replay.fresh(() => r.send(new GetItemCommand(key)))).Item?.orderId?.S ?? 'none');
+    expect(seen).toEqual(['none', 'o-1', 'o-1']);
   });
 
   it('names a call the evidence does not contain', async () => {

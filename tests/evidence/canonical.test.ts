@@ -17,8 +17,14 @@ describe('evidence encoding', () => {
     ['presigned URLs', { Code: { Location: 'https://s3/x?X-Amz-Signature=abc' } }, { Code: { Location: `https://s3/x?${REDACTED}` } }],
     ['an authorization header', { headers: { Authorization: 'Bearer x' } }, { headers: { Authorization: REDACTED } }],
     ['an id token', { IdToken: 'eyJ' }, { IdToken: REDACTED }],
+    ['AgentCore runtime environment values', { environmentVariables: { API_KEY: 'k' } }, { environmentVariables: { API_KEY: REDACTED } }],
+    ['a presigned URL quoted in a message', { message: 'denied: https://b.s3.amazonaws.com/k?X-Amz-Signature=abc now' }, { message: `denied: https://b.s3.amazonaws.com/k?${REDACTED} now` }],
   ])('redacts %s', (_what, input, expected) => {
     expect(redact(encodeValue(input))).toEqual(expected);
+  });
+
+  it('keeps the shape of a Lambda environment, so the response still fits the API model', () => {
+    expect(redact({ Environment: { Variables: { A: 'x' }, Error: { ErrorCode: 'E' } } })).toEqual({ Environment: { Variables: { A: REDACTED }, Error: { ErrorCode: 'E' } } });
   });
 
   it('keeps pagination tokens, which replay needs and which are not secret', () => {
