@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/live/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/live/', '<rootDir>/tests/bench/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   setupFiles: ['<rootDir>/tests/support/setup-env.ts'],
   testTimeout: 30000,

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench [-- --quick] [-- --out FILE] [-- --latency MS]`: grade latency against its lower
+ * bound, API calls against distinct reads, throughput under per-account rate limits, credential
+ * operations and CLI start-up, printed side by side and written as JSON (default bench-results.json).
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { regrade } from '../../src/engine/grade';
+import { passFixtures } from '../reliability/support/pass-fixtures';
+import { enabledAsyncContexts } from '../reliability/support/session-context';
+import { measureCliStart } from './cli-start';
+import { measureCredentials, type CredentialOps } from './credentials';
+import { measureLatency } from './latency';
+import { round, table } from './stats';
+import { measureThroughput } from './throughput';
+
+interface Args {
+  quick: boolean;
+  out: string;
+  latencyMs: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, out: 'bench-results.json', latencyMs: 50 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--out' && argv[i + 1]) args.out = argv[++i]!;
+    else if (a === '--latency' && Number(argv[i + 1]) > 0) args.latencyMs = Number(argv[++i]);
+    else throw new Error(`unknown or incomplete argument "${a}"; usage: npm run bench -- [--quick] [--out FILE] [--latency MS]`);
+  }
+  return args;
+}
+
+const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
+const mark = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const notes: string[] = [];
+  const sizes = args.quick
+    ? { repeats: 1, attemptsPerAccount: 3, credentialMs: 400, issueCount: 50, cliRuns: 3 }
+    : { repeats: 1, attemptsPerAccount: 10, credentialMs: 1000, issueCount: 200, cliRuns: 5 };
+  if (args.quick) notes.push('--quick: 300 attempts (3 per account) instead of 1,000 for throughput; credential rates over 0.4 s each; CLI start-up is the median of 3 runs');
+
+  // Credentials first, before any grading: a session's AsyncLocalStorage turns on Node's promise
+  // hooks for the rest of the process, which would slow every promise the verifier makes.
+  progress('credentials');
+  const credentials: Record<string, CredentialOps> = {};
+  for (const alg of ['ES256', 'EdDSA'] as const) credentials[alg] = await measureCredentials(alg, sizes.credentialMs, sizes.issueCount, notes);
+
+  progress('CLI start-up');
+  const cliStartMs = await measureCliStart(sizes.cliRuns);
+
+  const fixtures = passFixtures({ firstPerTask: true });
+  // Sessions share one async context; a grade that left one behind would slow every later grade.
+  const probe = fixtures[0]!;
+  await regrade(probe.entry, probe.bundle);
+  const afterOne = enabledAsyncContexts();
+  await regrade(probe.entry, probe.bundle);
+  if (enabledAsyncContexts() > afterOne) notes.push('REGRESSION: a finished grade left an async context enabled (see tests/reliability/session-resources.test.ts)');
+
+  progress(`grade latency of ${fixtures.length} tasks (${args.latencyMs} ms per call)`);
+  const { latency, counts } = await measureLatency(fixtures, { latencyMs: args.latencyMs, repeats: sizes.repeats });
+
+  progress(`throughput: ${100 * sizes.attemptsPerAccount} attempts over 100 accounts at 10 requests/s each`);
+  const throughput = await measureThroughput(fixtures, {
+    accounts: 100,
+    attemptsPerAccount: sizes.attemptsPerAccount,
+    rps: 10,
+    latencyMs: args.latencyMs,
+    workers: availableParallelism(),
+  });
+
+  const totalMs = performance.now() - started;
+
+  const duplicateReads = counts.reduce((n, c) => n + c.duplicateReads, 0);
+  const worstRatio = Math.max(...latency.map((l) => l.ratio));
+  const es256Verify = credentials.ES256?.verify ?? 0;
+  const targets = [
+    `latency ratio <= 1.3 for every task: worst ${worstRatio} -> ${mark(worstRatio <= 1.3)}`,
+    `0 duplicate reads: ${duplicateReads} -> ${mark(duplicateReads === 0)}`,
+    `throughput >= 0.8 of the rate-limit bound with 0 throttling errors: ${throughput.ratio}, ${throughput.throttlingErrors} throttled -> ${mark(throughput.ratio >= 0.8 && throughput.throttlingErrors === 0)}`,
+    `ES256 verification >= 5,000/s on one core: ${es256Verify} -> ${mark(es256Verify >= 5000)}`,
+    `skillproof --help <= 500 ms: ${cliStartMs.help} -> ${mark(cliStartMs.help <= 500)}`,
+    `whole bench < 60 s: ${round(totalMs / 1000, 1)} s -> ${mark(totalMs < 60_000)}`,
+  ];
+  for (const l of latency) if (l.status !== 'passed') notes.push(`${l.fixture} replayed as ${l.status}, not passed: its latency is not representative`);
+  if (throughput.passed !== throughput.attempts) notes.push(`throughput: only ${throughput.passed} of ${throughput.attempts} attempts passed`);
+
+  const out: string[] = [];
+  out.push(`SkillProof bench (${args.quick ? 'quick' : 'full'}): node ${process.version}, ${availableParallelism()} CPUs, ${args.latencyMs} ms per AWS call`);
+  out.push('', `Grade latency: each task's passing fixture replayed with ${args.latencyMs} ms per call (default concurrency 8)`);
+  out.push(
+    table(
+      ['task', 'calls', 'wall ms', 'bound ms', 'wall/bound', 'sequential ms', 'sequential/wall'],
+      latency.map((l) => [l.task, l.calls, l.wallMs, l.lowerBoundMs, l.ratio, l.sequentialMs, round(l.sequentialMs / l.wallMs, 2)]),
+    ),
+  );
+  out.push(
+    `bound = ${args.latencyMs} ms x (the preflight call + the heaviest dependsOn path), each check weighing the longest chain of its own`,
+    'calls that ran one after another (timed in a calibration replay with unlimited concurrency); memo hits and parallel calls',
+    'do not count, so no schedule can be faster. Heaviest paths (check, own sequential calls):',
+    ...latency.map((l) => `  ${l.task}: ${l.criticalPath}`),
+  );
+  out.push('', 'API calls per grade (calibration replay)');
+  out.push(
+    table(
+      ['task', 'api calls', 'reads', 'distinct reads', 'poll repeats', 'retries', 'probes', 'duplicates'],
+      counts.map((c) => [c.task, c.apiCalls, c.reads, c.distinctReads, c.pollRepeats, c.retries, c.probes, c.duplicateReads]),
+    ),
+  );
+  out.push('duplicates = a read sent again outside a waitFor poll and not as a retry (the memo should have served it).');
+  out.push(
+    '',
+    `Throughput: ${throughput.attempts} attempts over ${throughput.accounts} accounts, each admitting ${throughput.requestsPerSecondPerAccount} requests in any 1 s window ` +
+      `(${args.latencyMs} ms per call, ${throughput.workers} worker threads)`,
+  );
+  out.push(
+    table(
+      ['attempts/min', 'bound/min', 'ratio', 'fleet bound/min', 'throttled', 'calls/attempt', 'passed', 'wall s', 'peak RSS MB'],
+      [
+        [
+          throughput.attemptsPerMinute,
+          throughput.boundPerMinute,
+          throughput.ratio,
+          throughput.fleetBoundPerMinute,
+          throughput.throttlingErrors,
+          throughput.callsPerAttempt,
+          throughput.passed,
+          round(throughput.wallMs / 1000, 1),
+          throughput.peakRssMb,
+        ],
+      ],
+    ),
+  );
+  out.push(
+    'bound = attempts / the time the busiest account needs to admit its calls at the limit (attempts are dealt to even out accounts);',
+    'fleet bound = accounts x requests/s x 60 / calls per attempt. A pacer per account sends only what the account will admit.',
+  );
+  out.push('', `Credentials: operations per second on one core (after a warm-up, over ${sizes.credentialMs / 1000} s each; expect run-to-run spread of about 20 %)`);
+  out.push(
+    table(
+      ['algorithm', 'sign', 'issue (with store)', 'verify', 'verify + status list'],
+      Object.entries(credentials).map(([alg, c]) => [alg, c.sign ?? 'n/a', c.issue ?? 'n/a', c.verify ?? 'n/a', c.verifyWithStatus ?? 'n/a']),
+    ),
+  );
+  out.push('', `CLI start (spawned, median of ${sizes.cliRuns} after a warm-up): skillproof --help ${cliStartMs.help} ms, skillproof tasks list ${cliStartMs.tasksList} ms`);
+  out.push('', 'Targets (issue 8)', ...targets.map((t) => `  ${t}`));
+  if (notes.length) out.push('', 'Notes', ...notes.map((n) => `  ${n}`));
+  out.push('', `${round(totalMs / 1000, 1)} s in all; JSON written to ${args.out}`);
+  console.log(out.join('\n'));
+
+  writeFileSync(
+    resolve(args.out),
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        mode: args.quick ? 'quick' : 'full',
+        node: process.version,
+        cpus: availableParallelism(),
+        latencyMs: args.latencyMs,
+        gradeLatency: latency,
+        duplicateReads,
+        apiCalls: counts,
+        throughput,
+        credentials,
+        cliStartMs,
+        totalMs: round(totalMs),
+        targets,
+        notes,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

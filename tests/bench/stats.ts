@@ -1,0 +1,31 @@
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const round = (n: number, digits = 0): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs `op` for a warm-up of `ms / 2` (JIT, caches), then for about `ms`; returns operations per second. */
+export async function opsPerSecond(ms: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  let n = 0;
+  for (const warm = performance.now(); performance.now() - warm < ms / 2; ) await op(n++);
+  const start = performance.now();
+  let measured = 0;
+  while (performance.now() - start < ms) {
+    await op(n++);
+    measured++;
+  }
+  return measured / ((performance.now() - start) / 1000);
+}
+
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
+export function table(header: string[], rows: Array<Array<string | number>>): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const width = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.every((r) => typeof r[i] === 'number'));
+  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
+  return [line(header), line(width.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
