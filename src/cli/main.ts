@@ -14,6 +14,8 @@ const GROUPS: Array<() => { register(program: Command, io: CliIo): void }> = [
   () => require('./credential'),
   () => require('./issuer'),
   () => require('./sandbox'),
+  () => require('./serve'),
+  () => require('./admin'),
   () => require('./demo'),
 ];
 

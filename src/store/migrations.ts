@@ -150,6 +150,43 @@ export const MIGRATIONS: readonly Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'portal-access',
+    sql: `
+      -- Secrets are stored only as their sha256: a copy of the database does not let anyone sign in.
+      CREATE TABLE admin_tokens (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      ) STRICT;
+
+      CREATE TABLE access_codes (
+        id         TEXT PRIMARY KEY,
+        code_hash  TEXT NOT NULL UNIQUE CHECK (length(code_hash) = 64),
+        attempt_id TEXT NOT NULL REFERENCES attempts(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT
+      ) STRICT;
+      CREATE INDEX access_codes_by_attempt ON access_codes(attempt_id);
+
+      CREATE TABLE sessions (
+        token_hash     TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+        kind           TEXT NOT NULL CHECK (kind IN ('candidate', 'admin')),
+        candidate_id   TEXT REFERENCES candidates(id),
+        access_code_id TEXT REFERENCES access_codes(id),
+        admin_token_id TEXT REFERENCES admin_tokens(id),
+        created_at     TEXT NOT NULL,
+        expires_at     TEXT NOT NULL,
+        CHECK ((kind = 'candidate') = (candidate_id IS NOT NULL AND access_code_id IS NOT NULL)),
+        CHECK ((kind = 'admin') = (admin_token_id IS NOT NULL))
+      ) STRICT;
+      CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -15,6 +15,9 @@ import {
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { bundleHash } from '../evidence/bundle';
 import type {
+  AccessCodeRecord,
+  AccessStore,
+  AdminTokenRecord,
   AllocationRequest,
   AttemptFilter,
   AttemptPatch,
@@ -33,6 +36,8 @@ import type {
   NewAttempt,
   NewCredential,
   NewGradingRun,
+  NewSession,
+  SessionRecord,
   StatusAllocation,
   StatusListRecord,
   Store,
@@ -50,7 +55,7 @@ export interface SqliteStoreOptions {
 type Row = Record<string, unknown>;
 
 /** The embedded, single-file backend: one SQLite database in WAL mode inside the data directory. */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, AccessStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
 
@@ -456,6 +461,104 @@ export class SqliteStore implements Store {
     return { ok: problems.length === 0, problems, auditChain };
   }
 
+  // ── portal access: admin tokens, access codes, sessions ─────────────────────────────────────
+
+  async createAdminToken(token: Pick<AdminTokenRecord, 'id' | 'name' | 'tokenHash'>, audit: AuditInput): Promise<AdminTokenRecord> {
+    return this.tx(() => {
+      this.db
+        .prepare('INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)')
+        .run(token.id, token.name, token.tokenHash, this.stamp());
+      this.audit(audit);
+      return this.adminTokenRow('id', token.id) as AdminTokenRecord;
+    });
+  }
+
+  async findAdminTokenByHash(tokenHash: string): Promise<AdminTokenRecord | undefined> {
+    return this.adminTokenRow('token_hash', tokenHash);
+  }
+
+  async getAdminToken(id: string): Promise<AdminTokenRecord | undefined> {
+    return this.adminTokenRow('id', id);
+  }
+
+  async listAdminTokens(): Promise<AdminTokenRecord[]> {
+    return (this.db.prepare('SELECT * FROM admin_tokens ORDER BY created_at, id').all() as Row[]).map(toAdminToken);
+  }
+
+  async revokeAdminToken(id: string, audit: AuditInput): Promise<AdminTokenRecord> {
+    return this.tx(() => {
+      const existing = this.adminTokenRow('id', id);
+      if (!existing) throw new NotFoundError('admin token', id);
+      if (existing.revokedAt) return existing;
+      this.db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE id = ?').run(this.stamp(), id);
+      this.audit(audit);
+      return this.adminTokenRow('id', id) as AdminTokenRecord;
+    });
+  }
+
+  async createAccessCode(code: Pick<AccessCodeRecord, 'id' | 'codeHash' | 'attemptId' | 'expiresAt'>, audit: AuditInput): Promise<AccessCodeRecord> {
+    return this.tx(() => {
+      if (!this.attemptRow(code.attemptId)) throw new NotFoundError('attempt', code.attemptId);
+      this.db
+        .prepare('INSERT INTO access_codes (id, code_hash, attempt_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .run(code.id, code.codeHash, code.attemptId, this.stamp(), code.expiresAt);
+      this.audit(audit);
+      return this.accessCodeRow('id', code.id) as AccessCodeRecord;
+    });
+  }
+
+  async findAccessCodeByHash(codeHash: string): Promise<AccessCodeRecord | undefined> {
+    return this.accessCodeRow('code_hash', codeHash);
+  }
+
+  async listAccessCodes(attemptId: string): Promise<AccessCodeRecord[]> {
+    return (this.db.prepare('SELECT * FROM access_codes WHERE attempt_id = ? ORDER BY created_at, id').all(attemptId) as Row[]).map(toAccessCode);
+  }
+
+  async revokeAccessCode(id: string, audit: AuditInput): Promise<AccessCodeRecord> {
+    return this.tx(() => {
+      const existing = this.accessCodeRow('id', id);
+      if (!existing) throw new NotFoundError('access code', id);
+      if (existing.revokedAt) return existing;
+      this.db.prepare('UPDATE access_codes SET revoked_at = ? WHERE id = ?').run(this.stamp(), id);
+      this.audit(audit);
+      return this.accessCodeRow('id', id) as AccessCodeRecord;
+    });
+  }
+
+  async createSession(session: NewSession, audit: AuditInput): Promise<SessionRecord> {
+    return this.tx(() => {
+      this.db
+        .prepare(
+          `INSERT INTO sessions (token_hash, kind, candidate_id, access_code_id, admin_token_id, created_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(session.tokenHash, session.kind, session.candidateId, session.accessCodeId, session.adminTokenId, this.stamp(), session.expiresAt);
+      this.audit(audit);
+      return toSession(this.db.prepare('SELECT * FROM sessions WHERE token_hash = ?').get(session.tokenHash) as Row);
+    });
+  }
+
+  async findActiveSession(tokenHash: string, at: string): Promise<SessionRecord | undefined> {
+    const row = this.db
+      .prepare(
+        `SELECT s.* FROM sessions s
+         LEFT JOIN access_codes c ON c.id = s.access_code_id
+         LEFT JOIN admin_tokens t ON t.id = s.admin_token_id
+         WHERE s.token_hash = ? AND s.expires_at > ? AND c.revoked_at IS NULL AND t.revoked_at IS NULL`,
+      )
+      .get(tokenHash, at) as Row | undefined;
+    return row && toSession(row);
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  async deleteExpiredSessions(at: string): Promise<number> {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(at).changes;
+  }
+
   // ── internals ───────────────────────────────────────────────────────────────────────────────
 
   private migrate(): void {
@@ -610,6 +713,16 @@ export class SqliteStore implements Store {
     return row && toCredential(row);
   }
 
+  private adminTokenRow(column: 'id' | 'token_hash', value: string): AdminTokenRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM admin_tokens WHERE ${column} = ?`).get(value) as Row | undefined;
+    return row && toAdminToken(row);
+  }
+
+  private accessCodeRow(column: 'id' | 'code_hash', value: string): AccessCodeRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM access_codes WHERE ${column} = ?`).get(value) as Row | undefined;
+    return row && toAccessCode(row);
+  }
+
   private issuerKeyRow(kid: string): IssuerKeyRecord | undefined {
     const row = this.db.prepare('SELECT * FROM issuer_keys WHERE kid = ?').get(kid) as Row | undefined;
     return row && toIssuerKey(row);
@@ -755,5 +868,32 @@ function toAuditEntry(r: Row): AuditEntry {
     data: JSON.parse(String(r.data)) as Record<string, unknown>,
     prevHash: String(r.prev_hash),
     hash: String(r.hash),
+  };
+}
+
+function toAdminToken(r: Row): AdminTokenRecord {
+  return { id: String(r.id), name: String(r.name), tokenHash: String(r.token_hash), createdAt: String(r.created_at), revokedAt: str(r.revoked_at) };
+}
+
+function toAccessCode(r: Row): AccessCodeRecord {
+  return {
+    id: String(r.id),
+    codeHash: String(r.code_hash),
+    attemptId: String(r.attempt_id),
+    createdAt: String(r.created_at),
+    expiresAt: str(r.expires_at),
+    revokedAt: str(r.revoked_at),
+  };
+}
+
+function toSession(r: Row): SessionRecord {
+  return {
+    tokenHash: String(r.token_hash),
+    kind: r.kind as SessionRecord['kind'],
+    candidateId: str(r.candidate_id),
+    accessCodeId: str(r.access_code_id),
+    adminTokenId: str(r.admin_token_id),
+    createdAt: String(r.created_at),
+    expiresAt: String(r.expires_at),
   };
 }

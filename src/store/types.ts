@@ -284,3 +284,66 @@ export interface Store {
 
   close(): void;
 }
+
+/** An administrator's token for the portal and API; only its sha256 is kept. */
+export interface AdminTokenRecord {
+  id: string;
+  name: string;
+  tokenHash: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A candidate's sign-in code for one attempt; only its sha256 is kept. */
+export interface AccessCodeRecord {
+  id: string;
+  codeHash: string;
+  attemptId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export type SessionKind = 'candidate' | 'admin';
+
+/** A signed-in browser or API client, found by the sha256 of its bearer token. */
+export interface SessionRecord {
+  tokenHash: string;
+  kind: SessionKind;
+  /** Candidate sessions: whose attempts it may see, and the access code it was opened with. */
+  candidateId: string | null;
+  accessCodeId: string | null;
+  /** Admin sessions: the admin token it was opened with. */
+  adminTokenId: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export type NewSession = Omit<SessionRecord, 'createdAt'>;
+
+/**
+ * Sign-in state of the web portal and API, kept beside `Store` rather than in it so another
+ * backend can implement the grading store first. Revoking an access code or admin token ends the
+ * sessions opened with it.
+ */
+export interface AccessStore {
+  createAdminToken(token: Pick<AdminTokenRecord, 'id' | 'name' | 'tokenHash'>, audit: AuditInput): Promise<AdminTokenRecord>;
+  findAdminTokenByHash(tokenHash: string): Promise<AdminTokenRecord | undefined>;
+  getAdminToken(id: string): Promise<AdminTokenRecord | undefined>;
+  listAdminTokens(): Promise<AdminTokenRecord[]>;
+  /** Idempotent: a revoked token keeps its first revocation time. */
+  revokeAdminToken(id: string, audit: AuditInput): Promise<AdminTokenRecord>;
+
+  createAccessCode(code: Pick<AccessCodeRecord, 'id' | 'codeHash' | 'attemptId' | 'expiresAt'>, audit: AuditInput): Promise<AccessCodeRecord>;
+  findAccessCodeByHash(codeHash: string): Promise<AccessCodeRecord | undefined>;
+  listAccessCodes(attemptId: string): Promise<AccessCodeRecord[]>;
+  /** Idempotent, like revokeAdminToken. */
+  revokeAccessCode(id: string, audit: AuditInput): Promise<AccessCodeRecord>;
+
+  createSession(session: NewSession, audit: AuditInput): Promise<SessionRecord>;
+  /** The session, unless it expired by `at` (an ISO instant) or its access code or admin token was revoked. */
+  findActiveSession(tokenHash: string, at: string): Promise<SessionRecord | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+  /** Removes sessions that expired by `at`; returns how many. */
+  deleteExpiredSessions(at: string): Promise<number>;
+}

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { withCatalog } from './catalog';
+import { CliError, EXIT, type CliIo } from './io';
+
+interface ServeOpts {
+  port: string;
+  host: string;
+  dataDir?: string;
+  region?: string;
+  publicUrl?: string;
+}
+
+function port(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new CliError(`--port must be a whole number from 0 to 65535, got "${text}"`);
+  return value;
+}
+
+function publicUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+  } catch {
+    // reported below
+  }
+  throw new CliError(`--public-url must be an http(s) URL such as https://badges.example.com, got "${text}"`);
+}
+
+/** `skillproof serve`: the web portal and JSON API. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('serve the web portal and JSON API (candidates, admins, public credential verification)')
+    .option('--port <port>', 'TCP port (0 picks a free one)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'data directory (default: SKILLPROOF_HOME, else ~/.skillproof)')
+    .option('--region <region>', 'AWS region of the sandboxes (default: AWS_REGION)')
+    .option('--public-url <url>', 'the address people reach the portal at, when behind a proxy (share links; https turns on Secure cookies)')
+    .action((opts: ServeOpts) =>
+      withCatalog(async (catalog) => {
+        const { resolveDataDir } = require('../store/data-dir') as typeof import('../store/data-dir');
+        const { SqliteStore } = require('../store/sqlite-store') as typeof import('../store/sqlite-store');
+        const { startPortalServer } = require('../server/app') as typeof import('../server/app');
+        const { parsePool, POOL_ENV } = require('../sandbox/session') as typeof import('../sandbox/session');
+        const listenPort = port(opts.port);
+        const origin = publicUrl(opts.publicUrl);
+        const dataDir = resolveDataDir(opts.dataDir ? { dataDir: opts.dataDir } : {});
+        const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+        const store = SqliteStore.open(dataDir);
+        let running: Awaited<ReturnType<typeof startPortalServer>>;
+        try {
+          running = await startPortalServer({
+            dataDir,
+            store,
+            catalog,
+            host: opts.host,
+            port: listenPort,
+            pool: parsePool(process.env[POOL_ENV]),
+            ...(region ? { region } : {}),
+            ...(origin ? { publicUrl: origin } : {}),
+            log: (line) => io.err(line),
+          });
+        } catch (e) {
+          store.close();
+          const code = (e as { code?: string }).code;
+          if (code === 'EADDRINUSE') throw new CliError(`${opts.host}:${opts.port} is already in use; pick another --port.`, EXIT.failed);
+          if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot listen on ${opts.host}: no such local address.`, EXIT.usage);
+          throw e;
+        }
+        io.out(`SkillProof portal listening on ${running.url} (data directory ${dataDir})`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            io.err('shutting down: letting running gradings finish (at most 10 s)…');
+            void running.close().finally(() => {
+              store.close();
+              resolve();
+            });
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      }),
+    );
+}
