@@ -1,17 +1,11 @@
 import { loadCatalog } from '../../src/catalog/load';
-import { canonicalJson } from '../../src/evidence/canonical';
-import { readBundle } from '../../src/evidence/bundle';
 import type { Report } from '../../src/model/report';
-import { checkFixture, fixtureFile, loadScenarios, recordScenario, type FixtureKind } from '../../src/testing/scenarios';
+import { gradedFixture } from '../support/fixtures';
 import { probeFact } from '../../graders/aws-agentic-ai/agentic-agentcore-runtime';
 
 const entry = loadCatalog().get('agentic-agentcore-runtime');
 
-async function graded(kind: FixtureKind, name: string): Promise<Report> {
-  const verdict = await checkFixture(entry, { kind, name, file: fixtureFile(entry, kind, name) });
-  expect(verdict.mismatches).toEqual([]);
-  return verdict.report;
-}
+const graded = gradedFixture(entry);
 
 const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
 const notPassing = (report: Report) => Object.fromEntries(report.checks.filter((c) => c.outcome !== 'PASS').map((c) => [c.id, c.outcome]));
@@ -102,10 +96,4 @@ describe('agentic-agentcore-runtime', () => {
     expect(check(denied, 'memory-records-extracted').outcome).toBe('ERROR');
   });
 
-  it('has fixtures on disk equal to what its scenarios record today', async () => {
-    for (const scenario of loadScenarios(entry)) {
-      const onDisk = readBundle(fixtureFile(entry, scenario.kind, scenario.name));
-      expect(canonicalJson(onDisk)).toEqual(canonicalJson(await recordScenario(entry, scenario)));
-    }
-  });
 });

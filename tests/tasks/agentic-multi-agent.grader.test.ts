@@ -1,16 +1,12 @@
 import { loadCatalog } from '../../src/catalog/load';
-import { canonicalJson } from '../../src/evidence/canonical';
 import { readBundle } from '../../src/evidence/bundle';
 import type { Report } from '../../src/model/report';
-import { checkFixture, fixtureFile, loadScenarios, recordScenario, type FixtureKind } from '../../src/testing/scenarios';
+import { fixtureFile } from '../../src/testing/scenarios';
+import { gradedFixture } from '../support/fixtures';
 
 const entry = loadCatalog().get('agentic-multi-agent');
 
-async function graded(kind: FixtureKind, name: string): Promise<Report> {
-  const verdict = await checkFixture(entry, { kind, name, file: fixtureFile(entry, kind, name) });
-  expect(verdict.mismatches).toEqual([]);
-  return verdict.report;
-}
+const graded = gradedFixture(entry);
 
 const outcomes = (report: Report) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
 const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
@@ -93,10 +89,4 @@ describe('agentic-multi-agent', () => {
     expect(sessions.every((s) => s.enableTrace)).toBe(true);
   });
 
-  it('keeps its fixtures identical to what the scenarios record today', async () => {
-    for (const scenario of loadScenarios(entry)) {
-      const onDisk = readBundle(fixtureFile(entry, scenario.kind, scenario.name));
-      expect(canonicalJson(onDisk)).toEqual(canonicalJson(await recordScenario(entry, scenario)));
-    }
-  });
 });
