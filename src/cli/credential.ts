@@ -71,6 +71,7 @@ async function getCredential(ws: Workspace, id: string): Promise<CredentialRecor
 async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts): Promise<void> {
   const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
   const { issueCredential } = require('../credentials/issue') as typeof import('../credentials/issue');
+  const { assessmentIssuance } = require('../credentials/assessment-achievement') as typeof import('../credentials/assessment-achievement');
   const attempt = await ws.store.getAttempt(attemptId);
   // Practice attempts have no assessment; issuing refuses them with the state machine's reason.
   const assessment = attempt?.kind === 'assessment' ? ws.catalog().assessment(attempt.targetId) : undefined;
@@ -80,11 +81,7 @@ async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts
       store: ws.store,
       issuer,
       actor: actor('admin'),
-      ...(assessment?.validForDays ? { validForDays: assessment.validForDays } : {}),
-      achievement: (a) => {
-        const def = assessment ?? ws.catalog().assessment(a.targetId);
-        return { name: def.title, description: def.description, criteriaNarrative: def.criteria, achievementType: def.achievementType };
-      },
+      ...(assessment ? assessmentIssuance(assessment) : { achievement: (a) => assessmentIssuance(ws.catalog().assessment(a.targetId)).achievement(a) }),
     },
     attemptId,
   );

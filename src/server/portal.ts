@@ -7,6 +7,7 @@ import { assessmentRule } from '../attempts/assessment-rule';
 import { everyTaskMustPass, type AssessmentRule, type AttemptTarget, type Freeze, type Grade } from '../attempts/types';
 import type { Catalog } from '../catalog/load';
 import { issueCredential, localStatusListResolver, normaliseCredentialId, revokeCredential, statusListCredentialJwt } from '../credentials/issue';
+import { assessmentIssuance } from '../credentials/assessment-achievement';
 import { IssuerKeyError, loadIssuer, type Issuer } from '../credentials/issuer-keys';
 import { createVerifier, type VerificationResult } from '../credentials/verify';
 import { reportSchema, type Report } from '../model/report';
@@ -587,8 +588,7 @@ export class Portal {
       issuer,
       now: this.now,
       actor,
-      ...(assessment.validForDays ? { validForDays: assessment.validForDays } : {}),
-      achievement: () => ({ name: assessment.title, description: assessment.description, criteriaNarrative: assessment.criteria, achievementType: assessment.achievementType }),
+      ...assessmentIssuance(assessment),
     };
   }
 
