@@ -125,7 +125,12 @@ function lowerBound(fx: PassFixture, calls: TimedCall[], checkOf: Array<string |
   };
   const top = fx.entry.grader.checks.map((c) => walk(c.id)).sort((a, b) => b.weight - a.weight)[0]!;
   const preflight = chainLength(own(undefined));
-  return { ms: latencyMs * (preflight + top.weight), path: [`preflight ${preflight}`, ...top.path].join(' > ') };
+  // In the calibration replay every call starts as soon as what it waits on has ended (unlimited
+  // concurrency), so the longest chain of calls each starting after the previous one ended is the
+  // longest chain of dependent calls, including waits on another check's call shared via the memo.
+  const overall = chainLength(calls);
+  const path = [`preflight ${preflight}`, ...top.path].join(' > ');
+  return { ms: latencyMs * Math.max(preflight + top.weight, overall), path: overall > preflight + top.weight ? `${path} (longest dependent chain across checks: ${overall} calls)` : path };
 }
 
 function countCalls(task: string, calls: TimedCall[], tries: number[]): CallCount {

@@ -101,9 +101,10 @@ async function main(): Promise<void> {
     ),
   );
   out.push(
-    `bound = ${args.latencyMs} ms x (the preflight call + the heaviest dependsOn path), each check weighing the longest chain of its own`,
-    'calls that ran one after another (timed in a calibration replay with unlimited concurrency); memo hits and parallel calls',
-    'do not count, so no schedule can be faster. Heaviest paths (check, own sequential calls):',
+    `bound = ${args.latencyMs} ms x the longest chain of dependent calls, from a calibration replay with unlimited concurrency: the`,
+    'larger of (a) the preflight call + the heaviest dependsOn path, each check weighing the longest chain of its own calls that ran',
+    'one after another, and (b) the longest chain of calls across all checks in which each started after the previous ended (this',
+    'also counts a check waiting on a call another check has in flight). No schedule can be faster. Heaviest paths:',
     ...latency.map((l) => `  ${l.task}: ${l.criticalPath}`),
   );
   out.push('', 'API calls per grade (calibration replay)');
