@@ -63,6 +63,9 @@ async function passedAttempts(store: SqliteStore, count: number): Promise<string
   return ids;
 }
 
+/** Operations kept in flight, as a verifying service would (see opsPerSecond). */
+export const IN_FLIGHT = 8;
+
 export async function measureCredentials(alg: SigningAlgorithm, ms: number, issueCount: number, notes: string[]): Promise<CredentialOps> {
   const dir = mkdtempSync(join(tmpdir(), `skillproof-bench-${alg}-`));
   const store = SqliteStore.open(dir);
@@ -70,13 +73,13 @@ export async function measureCredentials(alg: SigningAlgorithm, ms: number, issu
     await initIssuer(dir, store, { id: 'did:web:bench.skillproof.example', name: 'SkillProof Bench', alg });
     const issuer = await loadIssuer(dir, store);
 
-    const sign = await opsPerSecond(ms, (i) => signVcJwt(credentialFor(issuer, i), issuer.key));
+    const sign = await opsPerSecond(ms, (i) => signVcJwt(credentialFor(issuer, i), issuer.key), IN_FLIGHT);
 
     const jwts = await Promise.all(Array.from({ length: 200 }, (_, i) => signVcJwt(credentialFor(issuer, i), issuer.key)));
     const verifier = createVerifier({ jwks: issuer.jwks });
     const verify = await opsPerSecond(ms, async (i) => {
       if (!(await verifier(jwts[i % jwts.length]!)).valid) throw new Error('a freshly signed credential did not verify');
-    });
+    }, IN_FLIGHT);
 
     const now = new Date();
     const listJwt = await signVcJwt(
@@ -93,7 +96,7 @@ export async function measureCredentials(alg: SigningAlgorithm, ms: number, issu
     const verifyWithStatus = await opsPerSecond(ms, async (i) => {
       const r = await withStatus(jwts[i % jwts.length]!);
       if (!r.valid && r.reason !== 'revoked') throw new Error(`status check failed: ${r.message}`);
-    });
+    }, IN_FLIGHT);
 
     let issue: number | null = null;
     try {
