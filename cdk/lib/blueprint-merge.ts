@@ -58,8 +58,20 @@ export function mergeBlueprints(parts: readonly SandboxPart[]): Blueprint {
     grader: {
       reads: union(blueprints.map((b) => b.grader.reads)),
       probes: union(blueprints.map((b) => b.grader.probes)),
+      probeResources: mergeProbeResources(blueprints),
     },
     seed: [...seeds.values()].map((s) => s.seed),
     budgetUsd: blueprints.reduce((sum, b) => sum + b.budgetUsd, 0),
   };
+}
+
+/** A probe scoped in every task that has it keeps the union of its resources; scoped in none, it stays unscoped. */
+function mergeProbeResources(blueprints: readonly Blueprint[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const probes = new Set(blueprints.flatMap((b) => b.grader.probes));
+  for (const action of probes) {
+    const having = blueprints.filter((b) => b.grader.probes.includes(action));
+    if (having.every((b) => b.grader.probeResources[action])) out[action] = [...new Set(having.flatMap((b) => b.grader.probeResources[action]!))];
+  }
+  return out;
 }

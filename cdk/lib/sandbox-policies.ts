@@ -199,14 +199,30 @@ export function expiryDeny(expiresAtIso: string): PolicyStatement {
   });
 }
 
-/** The grader: the blueprint's reads, exactly its probes, and the sandbox stack's outputs. */
-export function graderStatements(blueprint: Blueprint): PolicyStatement[] {
+/**
+ * The grader: the blueprint's reads, exactly its probes (on the resources the blueprint names for
+ * them, every resource otherwise), and the sandbox stack's outputs.
+ */
+export function graderStatements(blueprint: Blueprint, attemptId: string): PolicyStatement[] {
   const statements = [
     new PolicyStatement({ sid: 'Reads', actions: blueprint.grader.reads, resources: ['*'] }),
     new PolicyStatement({ sid: 'SandboxOutputs', actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
   ];
-  if (blueprint.grader.probes.length > 0) {
-    statements.push(new PolicyStatement({ sid: 'Probes', actions: blueprint.grader.probes, resources: ['*'] }));
+  const byResources = new Map<string, string[]>();
+  for (const action of blueprint.grader.probes) {
+    const resources = blueprint.grader.probeResources[action] ?? ['*'];
+    const key = JSON.stringify(resources);
+    byResources.set(key, [...(byResources.get(key) ?? []), action]);
+  }
+  let n = 0;
+  for (const [key, actions] of byResources) {
+    const resources = (JSON.parse(key) as string[]).map((r) => fillArnPattern(r, attemptId));
+    statements.push(new PolicyStatement({ sid: n++ === 0 ? 'Probes' : `Probes${n}`, actions, resources }));
   }
   return statements;
+}
+
+/** Fills `{region}`, `{account}` and `{attempt}` in a blueprint ARN pattern. */
+export function fillArnPattern(pattern: string, attemptId: string): string {
+  return pattern.replace(/\{region\}/g, Aws.REGION).replace(/\{account\}/g, Aws.ACCOUNT_ID).replace(/\{attempt\}/g, attemptId);
 }

@@ -134,7 +134,7 @@ export class TaskSandboxStack extends Stack {
       );
     }
 
-    const grading = graderStatements(blueprint);
+    const grading = graderStatements(blueprint, attemptId);
     this.graderRole = new Role(this, 'GraderRole', {
       roleName: names.graderRole,
       path: SKILLPROOF_IAM_PATH,

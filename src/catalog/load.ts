@@ -95,6 +95,9 @@ export function loadEntry(root: string, folder: string): CatalogEntry {
   const rel = (p: string) => relative(root, p);
   const task = validate(taskSchema, importDefault(taskFile, rel(taskFile)), rel(taskFile));
   if (task.id !== folder) throw new DefinitionError(rel(taskFile), 'id', `is "${task.id}" but the folder is "${folder}"; they must be equal`);
+  for (const action of Object.keys(task.blueprint.grader.probeResources)) {
+    if (!task.blueprint.grader.probes.includes(action)) throw new DefinitionError(rel(taskFile), `blueprint.grader.probeResources.${action}`, `"${action}" is not one of blueprint.grader.probes`);
+  }
   const instructionsFile = join(taskDir, task.instructions);
   if (!existsSync(instructionsFile)) throw new DefinitionError(rel(taskFile), 'instructions', `${rel(instructionsFile)} does not exist`);
 

@@ -56,6 +56,11 @@ export const blueprintSchema = z.strictObject({
     reads: z.array(iamAction).min(1),
     /** Non-read actions the grader may perform as behavioural probes. */
     probes: z.array(iamAction).default([]),
+    /**
+     * Narrows probe actions to the resources they are for (ARN patterns; `{region}`, `{account}`
+     * and `{attempt}` are filled in by the sandbox). A probe not listed here applies to every resource.
+     */
+    probeResources: z.record(iamAction, z.array(z.string().regex(/^arn:aws[\w-]*:[a-z0-9-]+:/, 'must be an ARN pattern such as "arn:aws:sqs:{region}:{account}:orders-queue"')).min(1)).default({}),
   }),
   seed: z.array(seedSchema).default([]),
   /** Monthly budget for the sandbox, in USD; an alert fires at 80 %. */

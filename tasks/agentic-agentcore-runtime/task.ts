@@ -57,6 +57,7 @@ export default defineTask({
         'lambda:GetFunctionConfiguration',
       ],
       probes: ['bedrock-agentcore:InvokeAgentRuntime'],
+      probeResources: { 'bedrock-agentcore:InvokeAgentRuntime': ['arn:aws:bedrock-agentcore:{region}:{account}:runtime/*'] },
     },
     seed: [],
     budgetUsd: 30,

@@ -48,6 +48,7 @@ export default defineTask({
         'bedrock:ListAgentCollaborators',
       ],
       probes: ['bedrock:InvokeAgent'],
+      probeResources: { 'bedrock:InvokeAgent': ['arn:aws:bedrock:{region}:{account}:agent-alias/*'] },
     },
     seed: [],
     budgetUsd: 15,

@@ -55,6 +55,11 @@ export default defineTask({
       ],
       // PutItem writes the run's probe order into the seeded table (SkillProof's, not the candidate's).
       probes: ['bedrock:InvokeAgent', 'dynamodb:PutItem'],
+      probeResources: {
+        'bedrock:InvokeAgent': ['arn:aws:bedrock:{region}:{account}:agent-alias/*'],
+        // Only SkillProof's own seeded table, never one of the candidate's.
+        'dynamodb:PutItem': ['arn:aws:dynamodb:{region}:{account}:table/skillproof-{attempt}-orders'],
+      },
     },
     // The orders table the agent answers from. The sandbox names it skillproof-<attempt>-orders; the
     // grader adds one order per grading run, SP-<run nonce>, and asks the agent about that one.

@@ -63,6 +63,11 @@ export default defineTask({
         's3:GetObject',
       ],
       probes: ['bedrock:Retrieve', 'bedrock:ApplyGuardrail', 'bedrock:InvokeAgent'],
+      probeResources: {
+        'bedrock:Retrieve': ['arn:aws:bedrock:{region}:{account}:knowledge-base/*'],
+        'bedrock:ApplyGuardrail': ['arn:aws:bedrock:{region}:{account}:guardrail/*'],
+        'bedrock:InvokeAgent': ['arn:aws:bedrock:{region}:{account}:agent-alias/*'],
+      },
     },
     seed: POLICY_DOCUMENTS.map((doc) => ({ kind: 's3-object' as const, bucketLogicalId: DOCUMENTS_BUCKET, key: doc.key, body: doc.body, contentType: 'text/markdown' })),
     budgetUsd: 60,

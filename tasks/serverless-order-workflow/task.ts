@@ -47,6 +47,7 @@ export default defineTask({
         'iam:GetPolicyVersion',
       ],
       probes: ['events:PutEvents'],
+      probeResources: { 'events:PutEvents': ['arn:aws:events:{region}:{account}:event-bus/orders-bus'] },
     },
     seed: [],
     budgetUsd: 10,

@@ -43,6 +43,11 @@ export default defineTask({
         'iam:GetPolicyVersion',
       ],
       probes: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+      probeResources: {
+        'sqs:SendMessage': ['arn:aws:sqs:{region}:{account}:orders-queue'],
+        'sqs:ReceiveMessage': ['arn:aws:sqs:{region}:{account}:orders-dlq'],
+        'sqs:DeleteMessage': ['arn:aws:sqs:{region}:{account}:orders-dlq'],
+      },
     },
     seed: [],
     budgetUsd: 10,

@@ -39,6 +39,7 @@ export default defineTask({
         'cloudwatch:DescribeAlarms',
       ],
       probes: ['lambda:InvokeFunction'],
+      probeResources: { 'lambda:InvokeFunction': ['arn:aws:lambda:{region}:{account}:function:pricing-service', 'arn:aws:lambda:{region}:{account}:function:pricing-service:*'] },
     },
     seed: [],
     budgetUsd: 5,

@@ -57,6 +57,12 @@ describe('catalog', () => {
     ['a bad field', { ...goodTask, timeLimitMinutes: 'soon' }, 'tasks/demo-task/task.ts: field timeLimitMinutes', /expected number/],
     ['a nested bad field', { ...goodTask, blueprint: { ...goodTask.blueprint, grader: { reads: ['GetFunction'] } } }, 'field blueprint.grader.reads.0', /IAM action/],
     ['an id that is not the folder', { ...goodTask, id: 'other-task' }, 'field id', /folder is "demo-task"/],
+    [
+      'a probe scoped that it does not declare',
+      { ...goodTask, blueprint: { ...goodTask.blueprint, grader: { ...goodTask.blueprint.grader, probeResources: { 'sqs:DeleteQueue': ['arn:aws:sqs:{region}:{account}:q'] } } } },
+      'field blueprint.grader.probeResources.sqs:DeleteQueue',
+      /is not one of blueprint.grader.probes/,
+    ],
   ])('rejects a task with %s, naming file and field', (_what, task, where, detail) => {
     const root = fixtureRoot(task, grader().replace("'demo-task'", `'${(task as { id: string }).id}'`));
     const err = loadError(root);

@@ -166,6 +166,28 @@ describe('TaskSandboxStack', () => {
         ],
       });
     });
+
+    it('holds a probe only on the resources the blueprint names for it', () => {
+      const scoped = parse({
+        ...ordersApiLike,
+        id: 'scoped-probes',
+        blueprint: {
+          ...ordersApiLike.blueprint,
+          grader: {
+            reads: ['sqs:GetQueueUrl'],
+            probes: ['sqs:SendMessage', 'sqs:ReceiveMessage'],
+            probeResources: { 'sqs:SendMessage': ['arn:aws:sqs:{region}:{account}:orders-queue'], 'sqs:ReceiveMessage': ['arn:aws:sqs:{region}:{account}:skillproof-{attempt}-dlq'] },
+          },
+        },
+      });
+      const built = Template.fromStack(buildSandbox([scoped], 'scoped-1').stack);
+      const role = Object.values(built.findResources('AWS::IAM::Role', { Properties: { RoleName: 'skillproof-scoped-1-grader' } }))[0] as { Properties: { Policies: Array<{ PolicyDocument: { Statement: Array<{ Sid: string; Action: unknown; Resource: unknown }> } }> } };
+      const probes = role.Properties.Policies[0]!.PolicyDocument.Statement.filter((st) => st.Sid.startsWith('Probes'));
+      expect(probes.map((st) => [st.Action, JSON.stringify(st.Resource)]).sort()).toEqual([
+        ['sqs:ReceiveMessage', JSON.stringify({ 'Fn::Join': ['', ['arn:aws:sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':skillproof-scoped-1-dlq']] })],
+        ['sqs:SendMessage', JSON.stringify({ 'Fn::Join': ['', ['arn:aws:sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':orders-queue']] })],
+      ]);
+    });
   });
 
   describe('seeds', () => {
