@@ -162,6 +162,42 @@ async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): 
   io.out(`  status      ${result.statusChecked ? 'not revoked (checked against the local status list)' : 'no revocation status to check'}`);
 }
 
+interface PublicVerifyOpts extends JsonOpts {
+  jwks: string;
+  statusList?: string;
+}
+
+/**
+ * Verification by anyone, with no data directory: the issuer's published JWKS is the trust
+ * anchor and a downloaded status list credential (from its statusListCredential URL) the
+ * revocation source. Without --status-list, revocation is not checked, and the output says so.
+ */
+async function verifyWithPublicKeys(io: CliIo, input: string, opts: PublicVerifyOpts): Promise<void> {
+  const jwt = readJwt(input);
+  const { createVerifier } = require('../credentials/verify') as typeof import('../credentials/verify');
+  let jwks: { keys: object[] };
+  try {
+    jwks = JSON.parse(readFileSync(opts.jwks, 'utf8')) as { keys: object[] };
+    if (!Array.isArray(jwks.keys)) throw new Error('no "keys" array');
+  } catch (e) {
+    throw new CliError(`--jwks ${opts.jwks}: not a JWKS (${(e as Error).message}); download the issuer's /.well-known/jwks.json or use "skillproof issuer show --json"`);
+  }
+  const statusList = opts.statusList ? readJwt(opts.statusList) : undefined;
+  const verifier = createVerifier({ jwks: jwks as never, ...(statusList ? { resolveStatusList: async () => statusList } : {}) });
+  const result = await verifier(jwt);
+  const credential = result.credential as Partial<OpenBadgeCredential> | undefined;
+  const id = typeof credential?.id === 'string' ? credential.id : null;
+  io.setExitCode(result.valid ? EXIT.ok : EXIT.invalid);
+  if (opts.json) return printJson(io, { id, valid: result.valid, ...(result.reason ? { reason: result.reason, message: result.message } : {}), statusChecked: result.statusChecked, ...(credential ? { credential } : {}) });
+  const name = credential?.credentialSubject?.achievement?.name;
+  const about = id ? ` ${id}${name ? ` (${name})` : ''}` : '';
+  if (!result.valid) return io.out(`${VERDICT[result.reason ?? 'malformed']}: credential${about} is not valid: ${result.message ?? result.reason}.`);
+  io.out(`VALID: credential${about}`);
+  io.out(`  issued by   ${credential?.issuer?.name ?? ''} (${credential?.issuer?.id ?? ''}), signature checked with ${opts.jwks}`);
+  io.out(`  valid       from ${credential?.validFrom ?? '?'}${credential?.validUntil ? ` until ${credential.validUntil}` : ', no expiry'}`);
+  io.out(`  status      ${result.statusChecked ? `not revoked (checked against ${opts.statusList})` : 'NOT CHECKED: pass --status-list with the status list credential its credentialStatus names'}`);
+}
+
 async function revoke(ws: Workspace, io: CliIo, id: string, opts: JsonOpts & { reason: string }): Promise<void> {
   const reason = opts.reason.trim();
   if (!reason) throw new CliError('--reason must say why the credential is revoked; it is kept in the audit log');
@@ -202,10 +238,14 @@ export function register(program: Command, io: CliIo): void {
     .action((id: string, opts: JsonOpts & { jwt?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, id, opts)));
   credential
     .command('verify <jwt-or-file>')
-    .description("verify a credential offline with the issuer's public key and local status list (exit 0 valid, 1 invalid, expired or revoked)")
+    .description("verify a credential offline with the issuer's public key and a status list (exit 0 valid, 1 invalid, expired or revoked)")
     .addOption(dataDirOption())
+    .option('--jwks <file>', "verify with this published JWKS instead of a data directory's issuer (anyone can)")
+    .option('--status-list <jwt-or-file>', 'with --jwks: the status list credential to check revocation against')
     .option('--json', 'print JSON')
-    .action((input: string, opts: JsonOpts) => withWorkspace(opts, (ws) => verify(ws, io, input, opts)));
+    .action((input: string, opts: JsonOpts & { jwks?: string; statusList?: string }) =>
+      opts.jwks ? verifyWithPublicKeys(io, input, { ...opts, jwks: opts.jwks }) : withWorkspace(opts, (ws) => verify(ws, io, input, opts)),
+    );
   credential
     .command('revoke <credential-id>')
     .description('revoke a credential: its status list bit is set from now on')

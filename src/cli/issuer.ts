@@ -96,4 +96,16 @@ export function register(program: Command, io: CliIo): void {
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
     .action((opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, opts)));
+  issuer
+    .command('status-list [list]')
+    .description('print a status list credential (signed now, valid one day) to publish at its URL, for verifiers to check revocation (default list 1)')
+    .addOption(dataDirOption())
+    .action((list: string | undefined, opts: DataDirOpts) => withWorkspace(opts, (ws) => statusList(ws, io, list ?? '1')));
+}
+
+async function statusList(ws: Workspace, io: CliIo, list: string): Promise<void> {
+  const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
+  const { statusListCredentialJwt } = require('../credentials/issue') as typeof import('../credentials/issue');
+  const issuer = await loadIssuer(ws.dataDir, ws.store);
+  io.out(await statusListCredentialJwt({ store: ws.store, issuer }, /^\d+$/.test(list) ? Number(list) : list));
 }

@@ -186,3 +186,38 @@ describe('skillproof issuer', () => {
     expect(shown.out).not.toContain('"d":');
   });
 });
+
+describe('skillproof credential verify by anyone (no data directory)', () => {
+  it('verifies with the published JWKS and status list, and sees a revocation once the list is republished', async () => {
+    const { credentialId, jwtFile } = await issuedJwt();
+    const jwksFile = join(dataDir, 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify((await json<{ jwks: JSONWebKeySet }>('issuer', 'show')).jwks));
+    const publish = async () => {
+      const file = join(dataDir, 'status-list.jwt');
+      writeFileSync(file, (await cli('issuer', 'status-list')).out);
+      return file;
+    };
+    const before = await publish();
+    const valid = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile, '--status-list', before);
+    expect(valid.code).toBe(0);
+    expect(valid.out).toContain(`not revoked (checked against ${before})`);
+
+    const unchecked = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile);
+    expect(unchecked.code).toBe(0);
+    expect(unchecked.out).toContain('NOT CHECKED');
+
+    await cli('credential', 'revoke', credentialId, '--reason', 'issued in error');
+    const after = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile, '--status-list', await publish());
+    expect(after.code).toBe(1);
+    expect(after.out).toMatch(/^REVOKED:/);
+  });
+
+  it('rejects a credential signed by another issuer', async () => {
+    const { jwtFile } = await issuedJwt();
+    const otherJwks = join(dataDir, 'other.json');
+    writeFileSync(otherJwks, JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'other' }] }));
+    const r = await cli('credential', 'verify', jwtFile, '--jwks', otherJwks);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^(UNKNOWN KEY|INVALID SIGNATURE):/);
+  });
+});
