@@ -1,4 +1,5 @@
 import { defineTask } from '../../src';
+import { BEDROCK_COST_CONTROLS } from '../bedrock-cost-controls';
 
 export default defineTask({
   id: 'agentic-agentcore-runtime',
@@ -13,18 +14,7 @@ export default defineTask({
       // agent's code zip or container image (the AgentCore CLI builds images with CodeBuild); cognito-idp:
       // an identity provider issuing the gateway's JWTs.
       services: ['bedrock-agentcore', 'bedrock', 'lambda', 'iam', 'logs', 's3', 'ecr', 'codebuild', 'cognito-idp', 'xray', 'cloudformation'],
-      deniedActions: [
-        'bedrock:CreateProvisionedModelThroughput',
-        'bedrock:CreateModelCustomizationJob',
-        'bedrock:CreateModelImportJob',
-        'bedrock:CreateModelCopyJob',
-        'bedrock:CreateModelInvocationJob',
-        'bedrock:CreateMarketplaceModelEndpoint',
-        'bedrock:CreateCustomModel',
-        'bedrock:CreateCustomModelDeployment',
-        'bedrock:CreateEvaluationJob',
-        'bedrock:PutEnforcedGuardrailConfiguration',
-      ],
+      deniedActions: [...BEDROCK_COST_CONTROLS],
       solutionActions: [
         'bedrock-agentcore:CreateAgentRuntime',
         'bedrock-agentcore:CreateWorkloadIdentity',

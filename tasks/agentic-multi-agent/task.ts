@@ -1,4 +1,5 @@
 import { defineTask } from '../../src';
+import { BEDROCK_COST_CONTROLS } from '../bedrock-cost-controls';
 
 export default defineTask({
   id: 'agentic-multi-agent',
@@ -10,20 +11,7 @@ export default defineTask({
   blueprint: {
     candidate: {
       services: ['bedrock', 'iam'],
-      // Model access is on-demand inference of the sandbox's enabled models; nothing that reserves
-      // capacity, trains, imports or batches models, and no accepting model terms for the account.
-      deniedActions: [
-        'bedrock:CreateProvisionedModelThroughput',
-        'bedrock:UpdateProvisionedModelThroughput',
-        'bedrock:CreateModelCustomizationJob',
-        'bedrock:CreateModelImportJob',
-        'bedrock:CreateModelCopyJob',
-        'bedrock:CreateModelInvocationJob',
-        'bedrock:CreateEvaluationJob',
-        'bedrock:CreateMarketplaceModelEndpoint',
-        'bedrock:CreateFoundationModelAgreement',
-        'bedrock:PutUseCaseForModelAccess',
-      ],
+      deniedActions: [...BEDROCK_COST_CONTROLS],
       solutionActions: [
         'bedrock:CreateAgent',
         'bedrock:UpdateAgent',

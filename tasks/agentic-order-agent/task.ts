@@ -1,4 +1,5 @@
 import { defineTask } from '../../src';
+import { BEDROCK_COST_CONTROLS } from '../bedrock-cost-controls';
 
 export default defineTask({
   id: 'agentic-order-agent',
@@ -11,21 +12,7 @@ export default defineTask({
     candidate: {
       // s3: an action group's OpenAPI schema may live in S3; dynamodb: the function reads the seeded orders table.
       services: ['bedrock', 'lambda', 'iam', 'logs', 'dynamodb', 's3'],
-      // Model access is on-demand inference of the sandbox's enabled models; nothing that reserves
-      // capacity, trains, imports or batches models, and no accepting model terms for the account.
-      deniedActions: [
-        'bedrock:CreateProvisionedModelThroughput',
-        'bedrock:UpdateProvisionedModelThroughput',
-        'bedrock:CreateModelCustomizationJob',
-        'bedrock:CreateModelImportJob',
-        'bedrock:CreateModelCopyJob',
-        'bedrock:CreateModelInvocationJob',
-        'bedrock:CreateEvaluationJob',
-        'bedrock:CreateMarketplaceModelEndpoint',
-        'bedrock:CreateFoundationModelAgreement',
-        'bedrock:PutUseCaseForModelAccess',
-        'lambda:CreateFunctionUrlConfig',
-      ],
+      deniedActions: [...BEDROCK_COST_CONTROLS, 'lambda:CreateFunctionUrlConfig'],
       solutionActions: [
         'bedrock:CreateAgent',
         'bedrock:CreateAgentActionGroup',

@@ -1,4 +1,5 @@
 import { defineTask } from '../../src';
+import { BEDROCK_COST_CONTROLS } from '../bedrock-cost-controls';
 import { DOCUMENTS_BUCKET, POLICY_DOCUMENTS } from './seed-documents';
 
 export default defineTask({
@@ -13,18 +14,7 @@ export default defineTask({
       // bedrock: agents, knowledge bases, guardrails and on-demand model invocation (the agent's and the
       // knowledge base's roles invoke the foundation and embedding models). s3vectors or aoss: the vector store.
       services: ['bedrock', 's3', 's3vectors', 'aoss', 'iam', 'lambda', 'logs', 'cloudformation'],
-      deniedActions: [
-        'bedrock:CreateProvisionedModelThroughput',
-        'bedrock:CreateModelCustomizationJob',
-        'bedrock:CreateModelImportJob',
-        'bedrock:CreateModelCopyJob',
-        'bedrock:CreateModelInvocationJob',
-        'bedrock:CreateMarketplaceModelEndpoint',
-        'bedrock:CreateCustomModel',
-        'bedrock:CreateCustomModelDeployment',
-        'bedrock:CreateEvaluationJob',
-        'bedrock:PutEnforcedGuardrailConfiguration',
-      ],
+      deniedActions: [...BEDROCK_COST_CONTROLS],
       solutionActions: [
         'bedrock:CreateKnowledgeBase',
         'bedrock:CreateDataSource',
