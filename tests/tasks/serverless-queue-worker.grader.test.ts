@@ -1,6 +1,7 @@
 import { loadCatalog } from '../../src/catalog/load';
 import { readBundle } from '../../src/evidence/bundle';
-import { checkFixture, listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
+import { listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
+import { gradedFixture, specifyFixtures, type FixtureSpec } from '../support/fixtures';
 
 const entry = loadCatalog().get('serverless-queue-worker');
 const fixture = (kind: FixtureKind, name: string) => {
@@ -8,16 +9,12 @@ const fixture = (kind: FixtureKind, name: string) => {
   if (!found) throw new Error(`no fixture ${kind}/${name}; re-record with \`bin/skillproof grader record serverless-queue-worker\``);
   return found;
 };
-const graded = async (kind: FixtureKind, name: string) => {
-  const verdict = await checkFixture(entry, fixture(kind, name));
-  expect(verdict.mismatches).toEqual([]);
-  return verdict.report;
-};
+const graded = gradedFixture(entry);
 const outcomes = (report: Awaited<ReturnType<typeof graded>>) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
 const calls = (kind: FixtureKind, name: string, operation: string) => readBundle(fixture(kind, name).file).transcript.filter((c) => c.service === 'SQS' && c.operation === operation);
 
 /** Every fixture, as the sentence it stands for. */
-const SPEC: Array<[FixtureKind, string, string]> = [
+const SPEC: FixtureSpec = [
   ['pass', 'cdk-solution', 'passes the reference CDK solution'],
   ['alt', 'console-defaults', 'passes a console build: 30 s over a 5 s function, maxReceiveCount "3" as a string, a hand-written queue-only policy'],
   ['alt', 'alias-batching-window-recreated-mapping', 'passes a trigger on an alias with a batching window, still Creating at first, beside an old disabled mapping'],
@@ -48,14 +45,7 @@ const SPEC: Array<[FixtureKind, string, string]> = [
 ];
 
 describe('serverless-queue-worker', () => {
-  it.each(SPEC)('%s/%s: %s', async (kind, name) => {
-    const report = await graded(kind, name);
-    expect(report.status).toBe({ pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' }[kind]);
-  });
-
-  it('has a sentence above for every fixture on disk', () => {
-    expect(listFixtureFiles(entry).map((f) => `${f.kind}/${f.name}`).sort()).toEqual(SPEC.map(([k, n]) => `${k}/${n}`).sort());
-  });
+  specifyFixtures(entry, SPEC);
 
   it('charges one mistake once: a wrong redrive policy skips the dead-letter probe', async () => {
     const report = await graded('fail', 'max-receive-count-10');

@@ -1,6 +1,7 @@
 import { loadCatalog } from '../../src/catalog/load';
 import { readBundle } from '../../src/evidence/bundle';
-import { checkFixture, listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
+import { listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
+import { gradedFixture, specifyFixtures, type FixtureSpec } from '../support/fixtures';
 
 const entry = loadCatalog().get('serverless-safe-deploy');
 const fixture = (kind: FixtureKind, name: string) => {
@@ -8,11 +9,7 @@ const fixture = (kind: FixtureKind, name: string) => {
   if (!found) throw new Error(`no fixture ${kind}/${name}; re-record with \`bin/skillproof grader record serverless-safe-deploy\``);
   return found;
 };
-const graded = async (kind: FixtureKind, name: string) => {
-  const verdict = await checkFixture(entry, fixture(kind, name));
-  expect(verdict.mismatches).toEqual([]);
-  return verdict.report;
-};
+const graded = gradedFixture(entry);
 const outcomes = (report: Awaited<ReturnType<typeof graded>>) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
 const check = async (kind: FixtureKind, name: string, id: string) => (await graded(kind, name)).checks.find((c) => c.id === id)!;
 const invocations = (kind: FixtureKind, name: string) =>
@@ -21,7 +18,7 @@ const invocations = (kind: FixtureKind, name: string) =>
     .map((c) => c.input as { FunctionName: string; Qualifier: string; Payload: string });
 
 /** Every fixture, as the sentence it stands for. */
-const SPEC: Array<[FixtureKind, string, string]> = [
+const SPEC: FixtureSpec = [
   ['pass', 'cdk-reference', 'passes the reference CDK solution after its second release'],
   ['alt', 'sam-canary-executed-version', "passes a SAM-style canary alarmed on the new version's share of live (ExecutedVersion), alarm INSUFFICIENT_DATA"],
   ['alt', 'error-rate-metric-math', 'passes an error-rate alarm by metric math and a custom log group'],
@@ -49,14 +46,7 @@ const SPEC: Array<[FixtureKind, string, string]> = [
 ];
 
 describe('serverless-safe-deploy', () => {
-  it.each(SPEC)('%s/%s: %s', async (kind, name) => {
-    const report = await graded(kind, name);
-    expect(report.status).toBe({ pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' }[kind]);
-  });
-
-  it('has a sentence above for every fixture on disk', () => {
-    expect(listFixtureFiles(entry).map((f) => `${f.kind}/${f.name}`).sort()).toEqual(SPEC.map(([k, n]) => `${k}/${n}`).sort());
-  });
+  specifyFixtures(entry, SPEC);
 
   it('invokes live six times, then each version behind it once, every event carrying the run nonce', () => {
     const nonce = readBundle(fixture('pass', 'cdk-reference').file).run.nonce;
