@@ -1,5 +1,6 @@
 import { GradingSession, type Responder, type SessionConfig } from '../../src/aws/session';
-import { checkSchema, graderSchema, type CheckDefinition, type LoadedGrader } from '../../src/model/grader';
+import { runChecks } from '../../src/engine/run-checks';
+import { checkSchema, graderSchema, pass, type CheckContext, type CheckDefinition, type LoadedGrader } from '../../src/model/grader';
 import { taskSchema, type TaskDefinition } from '../../src/model/task';
 
 export const TASK: TaskDefinition = taskSchema.parse({
@@ -31,4 +32,22 @@ export function simulated(responder: Responder, extra: Partial<SessionConfig> = 
     responder,
     ...extra,
   });
+}
+
+/**
+ * Runs `fn` inside one check of a simulated grading run against `account` and returns its value;
+ * throws with the outcome and message if the check did not pass (the way to test graders/lib code).
+ */
+export async function inCheck<T>(account: { responder: Responder }, fn: (ctx: CheckContext) => Promise<T>, options: { probes?: string[]; timeoutMs?: number } = {}): Promise<T> {
+  let value: T | undefined;
+  const probes = options.probes ?? [];
+  const report = await runChecks({
+    task: TASK,
+    grader: grader([{ id: 'probe', ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), run: async (ctx) => ((value = await fn(ctx)), pass('ok')) }], probes),
+    session: simulated(account.responder, { probes }),
+    accountId: '111122223333',
+  });
+  const check = report.checks[0]!;
+  if (check.outcome !== 'PASS') throw new Error(`${check.outcome}: ${check.message}`);
+  return value as T;
 }

@@ -1,26 +1,14 @@
 import { DescribeEventBusCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { acceptsDeadLettersFrom, describeEventBus, eventJson, patternMatches, queueSendGrants, rulesTargeting, targetsResource } from '../../../graders/lib/eventbridge';
-import { runChecks } from '../../../src/engine/run-checks';
-import { pass, type CheckContext } from '../../../src/model/grader';
+import type { CheckContext } from '../../../src/model/grader';
 import { awsError, FakeAccount } from '../../../src/testing/fake-account';
-import { grader, simulated, TASK } from '../../support/harness';
+import { inCheck as runInCheck } from '../../support/harness';
 
+const inCheck = <T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>) => runInCheck(account, fn, { timeoutMs: 5_000 });
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:order-workflow';
 const RULE = 'arn:aws:events:eu-west-1:111122223333:rule/orders-bus/order-placed';
 const QUEUE = 'arn:aws:sqs:eu-west-1:111122223333:order-events-dlq';
 
-async function inCheck<T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
-  let value: T | undefined;
-  const report = await runChecks({
-    task: TASK,
-    grader: grader([{ id: 'probe', timeoutMs: 5_000, run: async (ctx) => ((value = await fn(ctx)), pass('ok')) }]),
-    session: simulated(account.responder),
-    accountId: '111122223333',
-  });
-  const check = report.checks[0]!;
-  if (check.outcome !== 'PASS') throw new Error(`${check.outcome}: ${check.message}`);
-  return value as T;
-}
 
 const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const CDK_STATEMENT = { Sid: 'AllowEventRule', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { ArnEquals: { 'aws:SourceArn': RULE } } };

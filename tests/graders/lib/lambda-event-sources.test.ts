@@ -1,20 +1,11 @@
 import { LambdaClient, ListEventSourceMappingsCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { describeMapping, filterPatterns, mappingPhase, reportsBatchItemFailures, sourceMappings } from '../../../graders/lib/lambda-event-sources';
-import { runChecks } from '../../../src/engine/run-checks';
-import { pass, type CheckContext } from '../../../src/model/grader';
 import { FakeAccount } from '../../../src/testing/fake-account';
-import { grader, simulated, TASK } from '../../support/harness';
+import { inCheck } from '../../support/harness';
 
 const QUEUE = 'arn:aws:sqs:eu-west-1:111122223333:orders-queue';
 const FN = 'arn:aws:lambda:eu-west-1:111122223333:function:orders-worker';
 
-async function inCheck<T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
-  let value: T | undefined;
-  const report = await runChecks({ task: TASK, grader: grader([{ id: 'probe', run: async (ctx) => ((value = await fn(ctx)), pass('ok')) }]), session: simulated(account.responder), accountId: '111122223333' });
-  const check = report.checks[0]!;
-  if (check.outcome !== 'PASS') throw new Error(`${check.outcome}: ${check.message}`);
-  return value as T;
-}
 
 const mapping = (uuid: string, State: string, extra: Partial<EventSourceMappingConfiguration> = {}): EventSourceMappingConfiguration => ({ UUID: uuid, State, EventSourceArn: QUEUE, FunctionArn: FN, ...extra });
 

@@ -12,25 +12,13 @@ import {
   reservedConcurrency,
   routedVersions,
 } from '../../../graders/lib/lambda-versions';
-import { runChecks } from '../../../src/engine/run-checks';
-import { pass, type CheckContext } from '../../../src/model/grader';
+import type { CheckContext } from '../../../src/model/grader';
 import { awsError, FakeAccount } from '../../../src/testing/fake-account';
-import { grader, simulated, TASK } from '../../support/harness';
+import { inCheck as runInCheck } from '../../support/harness';
 
+const inCheck = <T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>) => runInCheck(account, fn, { probes: ['lambda:InvokeFunction'] });
 const FN = 'arn:aws:lambda:eu-west-1:111122223333:function:pricing-service';
 
-async function inCheck<T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
-  let value: T | undefined;
-  const report = await runChecks({
-    task: TASK,
-    grader: grader([{ id: 'probe', run: async (ctx) => ((value = await fn(ctx)), pass('ok')) }]),
-    session: simulated(account.responder, { probes: ['lambda:InvokeFunction'] }),
-    accountId: '111122223333',
-  });
-  const check = report.checks[0]!;
-  if (check.outcome !== 'PASS') throw new Error(`${check.outcome}: ${check.message}`);
-  return value as T;
-}
 
 const alias = (FunctionVersion: string, AdditionalVersionWeights?: Record<string, number>): AliasConfiguration => ({
   Name: 'live',

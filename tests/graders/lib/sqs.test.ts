@@ -1,27 +1,15 @@
 import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { deleteProbeMessages, describeQueue, numberAttribute, redrivePolicy, sendProbeMessage, watchQueue, type Queue } from '../../../graders/lib/sqs';
-import { runChecks } from '../../../src/engine/run-checks';
-import { pass, type CheckContext } from '../../../src/model/grader';
+import type { CheckContext } from '../../../src/model/grader';
 import { awsError, FakeAccount } from '../../../src/testing/fake-account';
-import { grader, simulated, TASK } from '../../support/harness';
+import { inCheck as runInCheck } from '../../support/harness';
 
+const inCheck = <T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>) => runInCheck(account, fn, { probes: PROBES, timeoutMs: 5_000 });
 const URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders-queue';
 const ARN = 'arn:aws:sqs:eu-west-1:111122223333:orders-queue';
 const PROBES = ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'];
 
 /** Runs `fn` as the body of one check against a simulated account; AWS trouble surfaces as the check's ERROR message. */
-async function inCheck<T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
-  let value: T | undefined;
-  const report = await runChecks({
-    task: TASK,
-    grader: grader([{ id: 'probe', timeoutMs: 5_000, run: async (ctx) => ((value = await fn(ctx)), pass('ok')) }], PROBES),
-    session: simulated(account.responder, { probes: PROBES }),
-    accountId: '111122223333',
-  });
-  const check = report.checks[0]!;
-  if (check.outcome !== 'PASS') throw new Error(`${check.outcome}: ${check.message}`);
-  return value as T;
-}
 
 const queue = (attributes: Record<string, string> = {}): Queue => ({ name: 'orders-queue', url: URL, arn: ARN, attributes });
 

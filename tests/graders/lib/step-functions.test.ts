@@ -11,26 +11,14 @@ import {
   watchExecutions,
   type AslScope,
 } from '../../../graders/lib/step-functions';
-import { runChecks } from '../../../src/engine/run-checks';
-import { pass, type CheckContext } from '../../../src/model/grader';
+import type { CheckContext } from '../../../src/model/grader';
 import { awsError, FakeAccount } from '../../../src/testing/fake-account';
-import { grader, simulated, TASK } from '../../support/harness';
+import { inCheck as runInCheck } from '../../support/harness';
 
+const inCheck = <T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>) => runInCheck(account, fn, { timeoutMs: 5_000 });
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:order-workflow';
 const LAMBDA = 'arn:aws:lambda:eu-west-1:111122223333:function:order-processor';
 
-async function inCheck<T>(account: FakeAccount, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
-  let value: T | undefined;
-  const report = await runChecks({
-    task: TASK,
-    grader: grader([{ id: 'probe', timeoutMs: 5_000, run: async (ctx) => ((value = await fn(ctx)), pass('ok')) }]),
-    session: simulated(account.responder),
-    accountId: '111122223333',
-  });
-  const check = report.checks[0]!;
-  if (check.outcome !== 'PASS') throw new Error(`${check.outcome}: ${check.message}`);
-  return value as T;
-}
 
 const definition = (d: object): AslScope => {
   const parsed = parseDefinition(JSON.stringify(d));
