@@ -51,6 +51,11 @@ export class FakeAccount {
     return this;
   }
 
+  /** Makes every call of one operation fail as AWS refuses SkillProof's grader role (`detail`: the action, and resource if AWS names one). */
+  deniedToGrader(client: AnyClientClass, command: abstract new (...args: never[]) => unknown, code: 'AccessDenied' | 'AccessDeniedException', detail: string): this {
+    return this.failing(client, command, code, 403, `User: arn:aws:sts::${this.accountId}:assumed-role/SkillProofGrader/x is not authorized to perform: ${detail}`);
+  }
+
   readonly responder: Responder = async (service, operation, input) => {
     const requestId = `req-${String(++this.requestCounter).padStart(4, '0')}`;
     if (service === 'HTTP') {
