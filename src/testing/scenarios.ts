@@ -22,7 +22,8 @@ export interface Scenario {
   account: () => FakeAccount;
 }
 
-const STATUS_OF: Record<FixtureKind, Status> = { pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' };
+/** The status each kind of fixture must grade to. */
+export const STATUS_OF: Record<FixtureKind, Status> = { pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' };
 const FIXTURE_CLOCK = new Date('2026-01-15T10:00:00.000Z');
 
 export function defineScenarios(scenarios: Scenario[]): Scenario[] {

@@ -1,6 +1,6 @@
 import type { CatalogEntry } from '../../src/catalog/load';
 import type { Report } from '../../src/model/report';
-import { checkFixture, fixtureFile, listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
+import { checkFixture, fixtureFile, listFixtureFiles, STATUS_OF, type FixtureKind } from '../../src/testing/scenarios';
 
 /**
  * Grades one of a task's fixtures and asserts it graded as the fixture expects; returns the report
@@ -18,8 +18,6 @@ export function gradedFixture(entry: CatalogEntry): (kind: FixtureKind, name: st
 /** Every fixture of a task as the sentence it stands for: `[kind, name, sentence]`. */
 export type FixtureSpec = ReadonlyArray<readonly [FixtureKind, string, string]>;
 
-const STATUS_OF_KIND = { pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' } as const;
-
 /**
  * One test per fixture, named by its sentence, asserting it grades to its kind's status; and one
  * proving every fixture on disk has a sentence.
@@ -27,7 +25,7 @@ const STATUS_OF_KIND = { pass: 'passed', alt: 'passed', fail: 'failed', error: '
 export function specifyFixtures(entry: CatalogEntry, spec: FixtureSpec): void {
   const graded = gradedFixture(entry);
   it.each(spec.map(([kind, name, sentence]) => [kind, name, sentence] as const))('%s/%s: %s', async (kind, name) => {
-    expect((await graded(kind, name)).status).toBe(STATUS_OF_KIND[kind]);
+    expect((await graded(kind, name)).status).toBe(STATUS_OF[kind]);
   });
   it('has a sentence for every fixture on disk', () => {
     expect(listFixtureFiles(entry).map((f) => `${f.kind}/${f.name}`).sort()).toEqual(spec.map(([k, n]) => `${k}/${n}`).sort());
