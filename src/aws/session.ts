@@ -237,12 +237,15 @@ export class GradingSession {
     this.transcript.push(record);
     if (this.config.mode !== 'live' && this.config.latencyMs) await realSleep(this.config.latencyMs);
     try {
-      let output: Json;
+      // What the grader judges: AWS's answer as sent (live, simulate) or as stored (replay). Only the
+      // stored copy is redacted, and redaction keeps every key and type, so the two judge alike.
+      let sent: Json;
       if (this.config.mode === 'replay') {
         const recorded = this.replay!.next(service, operation, input);
         if (recorded.requestId) record.requestId = recorded.requestId;
         if (recorded.error) throw rebuildError(recorded.error, recorded.requestId);
-        output = recorded.output ?? {};
+        sent = recorded.output ?? {};
+        record.output = sent;
       } else {
         const raw =
           this.config.mode === 'live'
@@ -250,10 +253,10 @@ export class GradingSession {
             : await drainStreams(await this.config.responder!(service, operation, decodeValue(input)));
         const { $metadata, ...rest } = (raw ?? {}) as { $metadata?: { requestId?: string } };
         if ($metadata?.requestId) record.requestId = $metadata.requestId;
-        output = redact(encodeValue(rest));
+        sent = encodeValue(rest);
+        record.output = redact(sent);
       }
-      record.output = output;
-      return { ...(decodeValue(output) as object), $metadata: { requestId: record.requestId, attempts: attempt } };
+      return { ...(decodeValue(sent) as object), $metadata: { requestId: record.requestId, attempts: attempt } };
     } catch (err) {
       if (err instanceof MissingRecordedCall) {
         record.error = { code: 'MissingRecordedCall', message: err.message };

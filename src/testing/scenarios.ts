@@ -36,6 +36,12 @@ export function fixtureFile(entry: CatalogEntry, kind: FixtureKind, name: string
 
 /** Grades a scenario's simulated account and returns the fixture bundle (transcript + expectation, no report). */
 export async function recordScenario(entry: CatalogEntry, scenario: Scenario): Promise<EvidenceBundle> {
+  const { report: _report, sha256: _sha, ...rest } = await gradeScenario(entry, scenario);
+  return sealBundle(rest);
+}
+
+/** Grades a scenario's simulated account as a live run would: the grader judges the unredacted answers. */
+export async function gradeScenario(entry: CatalogEntry, scenario: Scenario): Promise<EvidenceBundle & { report: Report }> {
   const account = scenario.account();
   const expect: FixtureExpectation = { status: STATUS_OF[scenario.kind], failing: scenario.failing ?? [], description: scenario.description };
   const { bundle } = await gradeSimulated(entry, {
@@ -47,8 +53,7 @@ export async function recordScenario(entry: CatalogEntry, scenario: Scenario): P
     expect,
     ...(scenario.expectedAccount ? { expectedAccount: scenario.expectedAccount } : {}),
   });
-  const { report: _report, sha256: _sha, ...rest } = bundle;
-  return sealBundle(rest);
+  return bundle as EvidenceBundle & { report: Report };
 }
 
 /** Loads a task's scenarios from `fixtures/scenarios.ts`, if it has one. */

@@ -1,3 +1,4 @@
+import { ApiGatewayV2Client, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GuardViolation, MissingRecordedCall } from '../../src/aws/errors';
@@ -72,14 +73,25 @@ describe('grading session', () => {
     expect(session.transcript).toHaveLength(1);
   });
 
-  it('redacts Lambda environment values and tokens from the evidence and from what the grader sees', async () => {
+  it('redacts Lambda environment values and tokens from the evidence, while the grader judges what AWS sent', async () => {
     const session = simulated(() => ({ FunctionName: 'f', FunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:f', Environment: { Variables: { DB_PASSWORD: 'hunter2', TABLE: 'orders' } }, SessionToken: 'tok', NextToken: 'page-2' }));
     const out = await session.client(LambdaClient).send(new GetFunctionConfigurationCommand({ FunctionName: 'f' }));
-    expect(out.Environment?.Variables).toEqual({ DB_PASSWORD: REDACTED, TABLE: REDACTED });
+    expect(out.Environment?.Variables).toEqual({ DB_PASSWORD: 'hunter2', TABLE: 'orders' });
     const text = JSON.stringify(session.transcript);
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('"tok"');
     expect(text).toContain('page-2');
+    expect(text).toContain(REDACTED);
+  });
+
+  it('hands the grader an HTTP API route\'s ApiKeyRequired as the boolean AWS sent, live and replayed', async () => {
+    const route = { ApiKeyRequired: false, AuthorizationType: 'NONE' as const, RouteKey: 'POST /orders', RouteId: 'r1', Target: 'integrations/i1' };
+    const live = simulated(() => ({ Items: [route] }));
+    const first = await live.client(ApiGatewayV2Client).send(new GetRoutesCommand({ ApiId: 'a1' }));
+    expect(first.Items).toEqual([route]);
+    const replay = new GradingSession({ ...live.config, mode: 'replay', recorded: live.transcript });
+    const again = await replay.client(ApiGatewayV2Client).send(new GetRoutesCommand({ ApiId: 'a1' }));
+    expect(again.Items).toEqual([route]);
   });
 
   it('replays recorded calls in order, the last one sticking', async () => {

@@ -13,7 +13,7 @@ describe('evidence encoding', () => {
 
   it.each([
     ['Lambda environment values', { Environment: { Variables: { KEY: 'v' } } }, { Environment: { Variables: { KEY: REDACTED } } }],
-    ['session credentials', { Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T' } }, { Credentials: REDACTED }],
+    ['session credentials', { Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T' } }, { Credentials: { AccessKeyId: REDACTED, SecretAccessKey: REDACTED, SessionToken: REDACTED } }],
     ['presigned URLs', { Code: { Location: 'https://s3/x?X-Amz-Signature=abc' } }, { Code: { Location: `https://s3/x?${REDACTED}` } }],
     ['an authorization header', { headers: { Authorization: 'Bearer x' } }, { headers: { Authorization: REDACTED } }],
     ['an id token', { IdToken: 'eyJ' }, { IdToken: REDACTED }],

@@ -4,7 +4,7 @@ import { canonicalJson } from '../../src/evidence/canonical';
 import { readBundle } from '../../src/evidence/bundle';
 import { regrade } from '../../src/engine/grade';
 import { reportSchema } from '../../src/model/report';
-import { checkFixture, fixtureFile, listFixtureFiles, loadScenarios, recordScenario } from '../../src/testing/scenarios';
+import { checkFixture, fixtureFile, gradeScenario, listFixtureFiles, loadScenarios, recordScenario } from '../../src/testing/scenarios';
 
 const catalog = loadCatalog();
 
@@ -36,6 +36,14 @@ describe.each(catalog.ids())('%s fixtures', (taskId) => {
       const fresh = await recordScenario(entry, scenario);
       const onDisk = readBundle(fixtureFile(entry, scenario.kind, scenario.name));
       expect(canonicalJson(onDisk)).toEqual(canonicalJson(fresh));
+    }
+  });
+
+  it('grades alike on what AWS sent and on the redacted evidence', async () => {
+    for (const scenario of loadScenarios(entry)) {
+      const live = await gradeScenario(entry, scenario);
+      const { report } = await regrade(entry, readBundle(fixtureFile(entry, scenario.kind, scenario.name)));
+      expect([scenario.name, report.checks.map((c) => [c.id, c.outcome, c.message])]).toEqual([scenario.name, live.report.checks.map((c) => [c.id, c.outcome, c.message])]);
     }
   });
 
