@@ -24,6 +24,22 @@ export interface Scenario {
 
 /** The status each kind of fixture must grade to. */
 export const STATUS_OF: Record<FixtureKind, Status> = { pass: 'passed', alt: 'passed', fail: 'failed', error: 'incomplete' };
+/**
+ * The fewest fixtures of each kind a task must ship (enforced by `grader test` and `npm test`): a
+ * reference pass, an alternative valid solution that must also pass, mutants that must FAIL, and a
+ * run that must be incomplete (throttling, the grader's own AccessDenied).
+ */
+export const FIXTURE_MINIMUMS: Readonly<Record<FixtureKind, number>> = { pass: 1, alt: 1, fail: 4, error: 1 };
+
+/** What a task's fixtures lack against FIXTURE_MINIMUMS, one sentence per kind; empty when nothing. */
+export function fixtureShortfalls(files: readonly Pick<FixtureFile, 'kind'>[]): string[] {
+  return FIXTURE_KINDS.flatMap((kind) => {
+    const have = files.filter((f) => f.kind === kind).length;
+    const need = FIXTURE_MINIMUMS[kind];
+    return have >= need ? [] : [`has ${have} ${kind}/ fixture${have === 1 ? '' : 's'}; at least ${need} ${need === 1 ? 'is' : 'are'} required`];
+  });
+}
+
 const FIXTURE_CLOCK = new Date('2026-01-15T10:00:00.000Z');
 
 export function defineScenarios(scenarios: Scenario[]): Scenario[] {
