@@ -149,6 +149,8 @@ async function invokeWithNonce(ctx: CheckContext, qualifier: string, probe: stri
 export default defineGrader({
   task: 'serverless-safe-deploy',
   probes: ['lambda:InvokeFunction'],
+  // A function without reserved concurrency gets {} from GetFunctionConcurrency.
+  validEmptyAnswers: ['Lambda.GetFunctionConcurrency'],
   checks: [
     {
       // Passes when a Lambda function named pricing-service exists.

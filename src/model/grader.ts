@@ -82,6 +82,14 @@ export interface GraderDefinition {
    * or `http:METHOD` for requests to the candidate's endpoints. Everything else must be a read.
    */
   probes?: string[];
+  /**
+   * Calls whose empty answer (`{}`) AWS sends in a normal situation this grader judges, as
+   * `Service.Operation` the way fixtures record them: "S3.GetBucketVersioning" (a bucket never
+   * versioned), "DynamoDB.GetItem" (no such item), "SQS.ReceiveMessage" (an empty queue). The
+   * fault-injection suite then accepts a FAIL after an injected empty answer there; elsewhere a FAIL
+   * after one is a false FAIL. (Listings — List*, an empty page meaning "none" — need no entry.)
+   */
+  validEmptyAnswers?: string[];
   checks: CheckDefinition[];
 }
 
@@ -103,6 +111,9 @@ export const graderSchema = z.strictObject({
   task: kebabId,
   probes: z
     .array(z.string().regex(/^([a-z0-9-]+:[A-Z][A-Za-z0-9]*|http:(GET|POST|PUT|PATCH|DELETE))$/, 'must be "iam-prefix:Operation" or "http:METHOD"'))
+    .default([]),
+  validEmptyAnswers: z
+    .array(z.string().regex(/^[A-Z][A-Za-z0-9]*\.[A-Z][A-Za-z0-9]*$/, 'must be "Service.Operation" as fixtures record it, e.g. "S3.GetBucketVersioning"'))
     .default([]),
   checks: z.array(checkSchema).min(1),
 });

@@ -74,6 +74,7 @@ describe('catalog', () => {
     ['a dependsOn naming no check', grader("['sqs:SendMessage']", "['nope']"), 'field checks.1.dependsOn.0', /"nope" is not a check/],
     ['a dependency cycle', grader("['sqs:SendMessage']", "['b']"), 'field checks', /cycle: b -> b/],
     ['a probe the blueprint does not grant', grader("['sqs:DeleteQueue']"), 'field probes.0', /not among the task's blueprint/],
+    ['an empty answer not named as Service.Operation', grader().replace("probes: ['sqs:SendMessage'],", "probes: ['sqs:SendMessage'], validEmptyAnswers: ['s3:GetBucketVersioning'],"), 'field validEmptyAnswers.0', /"Service.Operation"/],
     ['a check without a hint', "module.exports.default = { task: 'demo-task', checks: [{ id: 'a', title: 'Check a', points: 1, run: async () => 1 }] };", 'field checks.0.hint', /expected string/],
     ['no default export', 'module.exports.x = 1;', 'graders/aws-serverless/demo-task.ts', /no default export/],
     ['a syntax error', 'module.exports.default = {', 'graders/aws-serverless/demo-task.ts', /cannot be loaded/],

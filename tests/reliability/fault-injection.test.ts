@@ -3,6 +3,7 @@ import { regrade } from '../../src/engine/grade';
 import { parseBundle, serialiseBundle } from '../../src/evidence/bundle';
 import type { Json } from '../../src/evidence/canonical';
 import type { Status } from '../../src/model/report';
+import { emptyIsAnAnswer } from './support/empty-answers';
 import { passFixtures, type PassFixture } from './support/pass-fixtures';
 import { callKey } from './support/transcript-world';
 
@@ -93,15 +94,6 @@ const FAULTS: Fault[] = [
  */
 const CLEANUP = new Set(['SQS.DeleteMessage']);
 
-/**
- * Operations whose real answer is {} in a situation that should FAIL: an empty queue, a missing
- * item, no reserved concurrency, and any listing (an empty page means "none", as AWS sends it).
- * After an injected {} there, a FAIL is the right verdict.
- */
-const EMPTY_IS_AN_ANSWER = new Set(['SQS.ReceiveMessage', 'DynamoDB.GetItem', 'Lambda.GetFunctionConcurrency']);
-const LISTING = /\.(List\w+|Describe(Alarms|LogGroups)|Get(RestApis|Resources|Stages|Apis|Routes))$/;
-const emptyIsAnAnswer = (call: string) => EMPTY_IS_AN_ANSWER.has(call) || LISTING.test(call);
-
 interface Injection {
   fixture: string;
   index: number;
@@ -111,6 +103,8 @@ interface Injection {
   status: Status;
   expected: Status;
   detail: string;
+  /** `{}` is a real answer to this call for the task's grader (see support/empty-answers.ts). */
+  emptyIsAnAnswer: boolean;
 }
 
 function isEmptyObject(v: Json): boolean {
@@ -154,7 +148,7 @@ async function inject(fx: PassFixture, index: number, fault: Fault, persistence:
   const transcript = persistence === 'transient' ? transient(fx.bundle.transcript, index, bad) : persistent(fx.bundle.transcript, index, bad);
   const { report } = await regrade(fx.entry, { ...fx.bundle, transcript });
   const notPassing = report.checks.filter((c) => c.outcome === 'FAIL' || c.outcome === 'ERROR').map((c) => `${c.id} ${c.outcome}: ${c.message.slice(0, 160)}`);
-  return { fixture: fx.label, index, call, kind: fault.kind, persistence, status: report.status, expected, detail: notPassing.join(' | ') || report.error || '' };
+  return { fixture: fx.label, index, call, kind: fault.kind, persistence, status: report.status, expected, detail: notPassing.join(' | ') || report.error || '', emptyIsAnAnswer: emptyIsAnAnswer(fx.entry.grader, call) };
 }
 
 /** Indexes to break: all, but of a run of identical polls only the first, the last and one seeded middle one. */
@@ -178,7 +172,7 @@ function indexesToBreak(transcript: readonly CallRecord[], seed: number): number
 }
 
 /** A `failed` grade caused by the fault itself (an empty ReceiveMessage really means "no message"). */
-const isFalseFail = (i: Injection) => i.status === 'failed' && !(i.kind === 'malformed-empty' && emptyIsAnAnswer(i.call));
+const isFalseFail = (i: Injection) => i.status === 'failed' && !(i.kind === 'malformed-empty' && i.emptyIsAnAnswer);
 
 const show = (i: Injection) => `${i.fixture} call #${i.index} ${i.call} ${i.kind}/${i.persistence}: ${i.status} (expected ${i.expected}) ${i.detail}`;
 
@@ -246,6 +240,19 @@ describe('fault injection over every passing fixture', () => {
     const empty = injections.filter((i) => i.kind === 'malformed-empty');
     expect(empty.length).toBeGreaterThan(0);
     expect(empty.filter(isFalseFail).map(show)).toEqual([]);
+  });
+
+  it('reads empty answers as real only where a grader declares them (validEmptyAnswers), each one a call it makes', () => {
+    const called = new Map<string, Set<string>>();
+    for (const fx of fixtures) {
+      const calls = called.get(fx.entry.task.id) ?? new Set<string>();
+      fx.bundle.transcript.forEach((r) => calls.add(`${r.service}.${r.operation}`));
+      called.set(fx.entry.task.id, calls);
+    }
+    const stale = fixtures.flatMap((fx) => fx.entry.grader.validEmptyAnswers.filter((c) => !called.get(fx.entry.task.id)!.has(c)).map((c) => `${fx.entry.task.id}: ${c}`));
+    expect([...new Set(stale)]).toEqual([]);
+    expect(emptyIsAnAnswer({ validEmptyAnswers: ['S3.GetBucketVersioning'] }, 'S3.GetBucketVersioning')).toBe(true);
+    expect(emptyIsAnAnswer({ validEmptyAnswers: [] }, 'S3.GetBucketVersioning')).toBe(false);
   });
 
   describe('the preflight identity check', () => {

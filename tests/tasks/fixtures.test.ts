@@ -4,7 +4,8 @@ import { canonicalJson } from '../../src/evidence/canonical';
 import { readBundle } from '../../src/evidence/bundle';
 import { regrade } from '../../src/engine/grade';
 import { reportSchema } from '../../src/model/report';
-import { checkFixture, fixtureFile, gradeScenario, listFixtureFiles, loadScenarios, recordScenario } from '../../src/testing/scenarios';
+import { describeMissingPermission, missingGraderPermissions } from '../../src/testing/grader-permissions';
+import { checkFixture, fixtureFile, fixtureShortfalls, FIXTURE_MINIMUMS, gradeScenario, listFixtureFiles, loadScenarios, recordScenario } from '../../src/testing/scenarios';
 
 const catalog = loadCatalog();
 
@@ -12,10 +13,13 @@ describe.each(catalog.ids())('%s fixtures', (taskId) => {
   const entry = catalog.get(taskId);
   const files = listFixtureFiles(entry);
 
-  it('has at least one pass, one alt, four fail and one error fixture', () => {
-    const count = (kind: string) => files.filter((f) => f.kind === kind).length;
-    expect({ pass: count('pass') >= 1, alt: count('alt') >= 1, fail: count('fail') >= 4, error: count('error') >= 1 }).toEqual({ pass: true, alt: true, fail: true, error: true });
+  it(`has at least ${Object.entries(FIXTURE_MINIMUMS).map(([kind, n]) => `${n} ${kind}`).join(', ')} fixtures`, () => {
+    expect(fixtureShortfalls(files)).toEqual([]);
   });
+
+  it('makes only calls its grader role allows (invariant 8: the role its sandbox stack synthesises)', async () => {
+    expect((await missingGraderPermissions(entry, files)).map(describeMissingPermission)).toEqual([]);
+  }, 120_000);
 
   it.each(files.map((f) => [`${f.kind}/${f.name}`, f] as const))('%s grades as it expects', async (_name, fixture) => {
     const verdict = await checkFixture(entry, fixture);
