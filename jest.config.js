@@ -1,7 +1,8 @@
 /** Unit, fixture and reliability tests. Live tests (real AWS) have their own config. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/tests'],
+  // tasks/: a task's own tests (its reference solution's) live in its folder, so adding a task edits nothing else.
+  roots: ['<rootDir>/tests', '<rootDir>/tasks'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/live/', '<rootDir>/tests/bench/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },

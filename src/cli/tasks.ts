@@ -1,9 +1,10 @@
-import type { Command } from 'commander';
-import { printJson, type CliIo } from './io';
+import { Option, type Command } from 'commander';
+import { CliError, EXIT, printJson, type CliIo } from './io';
 import { withCatalog } from './catalog';
+import { TRACKS } from '../model/task';
 
 export function register(program: Command, io: CliIo): void {
-  const tasks = program.command('tasks').description('list and show assessment tasks');
+  const tasks = program.command('tasks').alias('task').description('list, show and create assessment tasks');
   tasks
     .command('list')
     .description('list every task')
@@ -32,4 +33,23 @@ export function register(program: Command, io: CliIo): void {
         io.out(instructions);
       }),
     );
+  tasks
+    .command('new <task-id>')
+    .description('scaffold a task in tasks/<task-id>/ and graders/<track>/<task-id>.ts: a small working example (task, README, grader, solution and its test, fixture scenarios) with its fixtures recorded, ready for `grader test`')
+    .addOption(new Option('--track <track>', 'the track the task belongs to').choices([...TRACKS]).makeOptionMandatory())
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { track: string; json?: boolean }) => {
+      const { REPO_ROOT } = require('../catalog/load') as typeof import('../catalog/load');
+      const { NewTaskError, scaffoldTask } = require('../authoring/new-task') as typeof import('../authoring/new-task');
+      let result;
+      try {
+        result = await scaffoldTask(REPO_ROOT, id, opts.track);
+      } catch (e) {
+        if (e instanceof NewTaskError) throw new CliError(e.message, EXIT.usage);
+        throw e;
+      }
+      if (opts.json) return printJson(io, result);
+      io.out([...result.files, ...result.fixtures].map((f) => `wrote ${f}`).join('\n'));
+      io.out(`\nNext: bin/skillproof grader test ${id}   (then make the example your own: graders/README.md, "A new task, end to end")`);
+    });
 }
