@@ -78,8 +78,9 @@ Build it any way you like: the console, the AWS CLI, CloudFormation, the CDK or 
 
 ## Checking your progress
 
-Run a check from the portal (or \`skillproof attempt check\`) as you go. Each check that fails
-tells you what it found on your table; the hint says where to look, never the answer.
+Use **Check my progress** (or \`skillproof attempt check <attempt-id>\`) as you go: it shows the
+visible checks, with a hint for each one that does not pass yet; the hint says where to look, never
+the answer. When you are done, **submit**: the sandbox is frozen and graded once more.
 `;
 
 const graderTs = (id: string) => `import { defineGrader, fail, pass } from '../../src';
