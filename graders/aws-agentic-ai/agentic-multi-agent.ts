@@ -23,10 +23,10 @@ const SUPERVISOR_MODES = ['SUPERVISOR', 'SUPERVISOR_ROUTER'];
 const MAX_TRIES = 3;
 const REQUIRED_PASSES = 1;
 
-/** The collaborators the instructions name, and a request only that collaborator should get. */
+/** The collaborators the instructions name, a request only that collaborator should get, and the collaborator it must not reach. */
 const ROUTES = [
-  { collaborator: 'orders', request: (nonce: string) => `Where is my order SP-${nonce}? It has not arrived yet and I would like to know when it will be delivered.` },
-  { collaborator: 'returns', request: () => 'The kettle I bought arrived with a cracked lid. How do I send it back, and how long will my refund take?' },
+  { collaborator: 'orders', other: 'returns', request: (nonce: string) => `Where is my order SP-${nonce}? It has not arrived yet and I would like to know when it will be delivered.` },
+  { collaborator: 'returns', other: 'orders', request: () => 'The kettle I bought arrived with a cracked lid. How do I send it back, and how long will my refund take?' },
 ] as const;
 type RouteName = (typeof ROUTES)[number]['collaborator'];
 
@@ -80,7 +80,8 @@ async function routeOnce(ctx: CheckContext, supervisor: { agentId: string; agent
   const invocation = await invokeWithTrace(ctx, { ...supervisor, sessionId, inputText: route.request(ctx.nonce) });
   if (!invocation.ok) return { try: n, sessionId, handedOffTo: [], answer: '', error: invocation.fault, outcome: `InvokeAgent failed (${invocation.fault})`, passed: false };
   const handedOffTo = [...new Set(collaboratorHandOffs(invocation.response).map((h) => reached(h, collaborators)))];
-  const passed = handedOffTo.includes(route.collaborator);
+  // Routing is exclusive: a supervisor that asks both specialists every time has not routed the request.
+  const passed = handedOffTo.includes(route.collaborator) && !handedOffTo.includes(route.other);
   const outcome = handedOffTo.length === 0 ? 'no hand-off in the trace' : `handed off to ${handedOffTo.join(' and ')}`;
   return { try: n, sessionId, handedOffTo, answer: excerpt(invocation.response.text), outcome, passed };
 }
@@ -215,14 +216,14 @@ export default defineGrader({
       },
     },
     {
-      // Passes when, for each of the two requests, within 3 InvokeAgent tries on live the trace shows a hand-off to the expected collaborator at least once.
+      // Passes when, for each of the two requests, within 3 InvokeAgent tries on live at least one trace shows a hand-off to the expected collaborator and none to the other.
       id: 'routes-by-request',
       title: 'The supervisor hands each request to the right collaborator',
       points: 35,
       critical: true,
       dependsOn: ['supervisor-live-alias', 'collaboration-enabled', 'collaborators-configured', 'collaborators-published'],
       timeoutMs: 600_000,
-      hint: 'Ask your supervisor, through the live alias with the trace on, one question of each kind from the instructions: the trace should show it invoking the matching collaborator. Sharpen the collaboration instructions if it answers itself or picks the other one.',
+      hint: 'Ask your supervisor, through the live alias with the trace on, one question of each kind from the instructions: the trace should show it invoking the matching collaborator, and only that one. Sharpen the collaboration instructions if it answers itself, picks the other one, or asks both.',
       async run(ctx) {
         const supervisor = await theSupervisor(ctx);
         const alias = await theAlias(ctx);
@@ -245,15 +246,15 @@ export default defineGrader({
         }
         const threshold = `threshold: ${REQUIRED_PASSES} of up to ${MAX_TRIES} tries per request`;
         const detail = {
-          expected: ROUTES.map((r) => ({ request: r.request(ctx.nonce), handOffTo: r.collaborator })),
+          expected: ROUTES.map((r) => ({ request: r.request(ctx.nonce), handOffTo: r.collaborator, notTo: r.other })),
           actual: results.map((r) => ({ expected: r.collaborator, tries: r.tries })),
           resource: alias.agentAliasArn!,
         };
         const passedOn = (r: (typeof results)[number]) => r.tries.findIndex((t) => t.passed) + 1;
         const missed = results.filter((r) => r.tries.filter((t) => t.passed).length < REQUIRED_PASSES);
-        if (missed.length === 0) return pass(`${results.map((r) => `the ${r.collaborator} request reached ${r.collaborator} on try ${passedOn(r)}`).join('; ')} (${threshold})`, detail);
+        if (missed.length === 0) return pass(`${results.map((r) => `the ${r.collaborator} request reached ${r.collaborator} alone on try ${passedOn(r)}`).join('; ')} (${threshold})`, detail);
         if (missed.some((r) => !r.decided)) return error(`ran out of time before ${MAX_TRIES} tries of every request (${threshold}); grade again`, detail);
-        return fail(`${missed.map((r) => `the ${r.collaborator} request never reached ${r.collaborator} (${summariseTries(r.tries)})`).join('; ')} (${threshold})`, detail);
+        return fail(`${missed.map((r) => `the ${r.collaborator} request never reached ${r.collaborator} alone (${summariseTries(r.tries)})`).join('; ')} (${threshold})`, detail);
       },
     },
   ],

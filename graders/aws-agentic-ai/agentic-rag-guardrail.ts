@@ -10,13 +10,14 @@ import { orNotFound } from '../lib/aws-calls';
 import { aliasVersion, findAgentsByName, findAliasByName, getAgent, getAgentVersion, isPublishedVersion } from '../lib/bedrock-agent';
 import {
   blockedTopics,
-  emailAnonymisation,
+  emailBlockProblem,
   findGuardrailsByName,
   getGuardrail,
   guardrailTraces,
+  type GuardrailTraceSummary,
   guardrailVersions,
-  investmentAdviceCoverage,
   isSameGuardrail,
+  judgeMasking,
   numberedVersions,
   topicBlocksInput,
 } from '../lib/bedrock-guardrail';
@@ -32,7 +33,7 @@ import {
   recentIngestionJobs,
   retrievedUris,
 } from '../lib/bedrock-kb';
-import { FACT, INVESTMENT_QUESTIONS } from '../../tasks/agentic-rag-guardrail/seed-documents';
+import { FACT, INVESTMENT_QUESTIONS, maskingProbe } from '../../tasks/agentic-rag-guardrail/seed-documents';
 
 const KB_NAME = 'policy-kb';
 const AGENT_NAME = 'policy-assistant';
@@ -153,6 +154,44 @@ function judgedGuardrailVersion(ctx: CheckContext): Promise<JudgedVersion> {
   });
 }
 
+interface TopicProbe {
+  question: string;
+  /** An investment question must be blocked by a denied topic; the policy question must pass untouched. */
+  expect: 'blocked' | 'allowed';
+  action: string;
+  blockedTopics: string[];
+  passed: boolean;
+}
+
+/**
+ * ApplyGuardrail (source INPUT) on the judged version with every investment question and one policy
+ * question. ApplyGuardrail is deterministic, so each question is asked once and every one must go
+ * the way the task asks: the denied topic is judged by what it blocks, never by its name.
+ */
+function probeDeniedTopic(ctx: CheckContext): Promise<{ version: string; probes: TopicProbe[] }> {
+  return ctx.memo('denied-topic-probes', async () => {
+    const guardrail = await theGuardrail(ctx);
+    const { version } = await judgedGuardrailVersion(ctx);
+    const probes: TopicProbe[] = [];
+    for (const [question, expect] of [...INVESTMENT_QUESTIONS.map((q) => [q, 'blocked'] as const), [FACT.question, 'allowed'] as const]) {
+      const res = await ctx.client(BedrockRuntimeClient).send(
+        new ApplyGuardrailCommand({ guardrailIdentifier: guardrail.id, guardrailVersion: version, source: 'INPUT', content: [{ text: { text: question } }], outputScope: 'INTERVENTIONS' }),
+      );
+      const topics = blockedTopics(res);
+      const action = res.action ?? 'NONE';
+      const passed = expect === 'blocked' ? action === 'GUARDRAIL_INTERVENED' && topics.length > 0 : action !== 'GUARDRAIL_INTERVENED';
+      probes.push({ question, expect, action, blockedTopics: topics, passed });
+    }
+    return { version, probes };
+  });
+}
+
+/** The denied topics that blocked the investment questions (the denied-topic check passed, so at least one). */
+async function deniedTopicNames(ctx: CheckContext): Promise<string[]> {
+  const { probes } = await probeDeniedTopic(ctx);
+  return [...new Set(probes.filter((p) => p.expect === 'blocked').flatMap((p) => p.blockedTopics))];
+}
+
 type AgentTry = { response: AgentResponse; sessionId: string } | { sessionId: string; failed: string };
 
 /** One InvokeAgent call with the trace on, in a fresh session named after the run's nonce. */
@@ -269,70 +308,67 @@ export default defineGrader({
       },
     },
     {
-      // Passes when the judged guardrail version has a DENY topic about investment advice that blocks prompts.
+      // Passes when ApplyGuardrail on the judged version blocks every investment question by a denied topic and lets a policy question through.
       id: 'guardrail-denies-investment-advice',
-      title: 'The guardrail denies the topic "investment advice"',
-      points: 10,
+      title: 'The guardrail\'s denied topic blocks investment questions, and only those',
+      points: 20,
       critical: true,
       dependsOn: ['guardrail-versioned'],
-      hint: 'Add a denied topic to the guardrail whose name and definition describe investment advice, blocking prompts, then publish a new version.',
+      timeoutMs: 60_000,
+      hint: 'Add a denied topic for investment advice that blocks prompts, with a definition and examples broad enough to catch the usual ways of asking what to buy, sell or invest in, but not questions about company policies. Try several such questions in the console\'s test window, then publish a new version.',
       async run(ctx) {
         const guardrail = await theGuardrail(ctx);
         const judged = await judgedGuardrailVersion(ctx);
         const config = await getGuardrail(ctx, guardrail.id, judged.version);
         if (!config) return error(`version ${judged.version} of ${GUARDRAIL_NAME} disappeared while grading; grade again`);
-        const topics = (config.topicPolicy?.topics ?? []).map((t) => ({ name: t.name, type: t.type, inputAction: t.inputAction ?? 'BLOCK', inputEnabled: t.inputEnabled ?? true, coverage: investmentAdviceCoverage(t), blocksInput: topicBlocksInput(t) }));
-        const detail = { expected: 'a DENY topic about investment advice that blocks prompts', actual: { version: judged.version, judged: judged.why, topics }, resource: config.guardrailArn };
-        const covering = topics.filter((t) => t.type === 'DENY' && t.coverage.covers);
-        if (covering.length === 0) return fail(`version ${judged.version} (${judged.why}) has no denied topic about investment advice; topics: ${topics.map((t) => t.name).join(', ') || 'none'}`, detail);
-        const blocking = covering.filter((t) => t.blocksInput);
-        if (blocking.length === 0) return fail(`the denied topic ${covering.map((t) => `"${t.name}"`).join(', ')} does not block prompts (disabled or detect-only)`, detail);
-        return pass(`version ${judged.version} denies "${blocking[0]!.name}" (matched ${blocking[0]!.coverage.matched.join(', ')})`, detail);
+        const { probes } = await probeDeniedTopic(ctx);
+        const topics = (config.topicPolicy?.topics ?? []).map((t) => ({ name: t.name, type: t.type, inputAction: t.inputAction ?? 'BLOCK', inputEnabled: t.inputEnabled ?? true, blocksPrompts: topicBlocksInput(t) }));
+        const detail = {
+          expected: `every one of ${INVESTMENT_QUESTIONS.length} investment questions GUARDRAIL_INTERVENED with a denied topic BLOCKED; the policy question not intervened`,
+          actual: { version: judged.version, judged: judged.why, tier: config.topicPolicy?.tier?.tierName ?? 'CLASSIC', topics, probes },
+          resource: config.guardrailArn,
+        };
+        const through = probes.filter((p) => p.expect === 'blocked' && !p.passed);
+        const overblocked = probes.filter((p) => p.expect === 'allowed' && !p.passed);
+        const where = `version ${judged.version} (${judged.why})`;
+        if (through.length > 0) {
+          const why = topics.length === 0 ? 'it has no denied topic' : topics.every((t) => !t.blocksPrompts) ? `its denied topics (${topics.map((t) => t.name).join(', ')}) do not block prompts` : `its denied topics are ${topics.map((t) => `"${t.name}"`).join(', ')}`;
+          return fail(`${where} let ${through.length} of ${INVESTMENT_QUESTIONS.length} investment questions through without a denied topic blocking them (${through.map((p) => `"${p.question}"`).join('; ')}); ${why}`, detail);
+        }
+        const wrong = overblocked[0];
+        if (wrong) return fail(`${where} also blocks a question about company policy ("${wrong.question}"): ${wrong.blockedTopics.length ? `denied topic ${wrong.blockedTopics.map((n) => `"${n}"`).join(', ')} is too broad` : 'a filter other than a denied topic intervened on it'}`, detail);
+        const names = [...new Set(probes.flatMap((p) => p.blockedTopics))];
+        return pass(`${where} blocked all ${INVESTMENT_QUESTIONS.length} investment questions by denied topic ${names.map((n) => `"${n}"`).join(', ')} and let the policy question through`, detail);
       },
     },
     {
-      // Passes when the judged guardrail version anonymises EMAIL in responses and blocks it nowhere.
+      // Passes when ApplyGuardrail on the judged version masks an e-mail address in a model response (source OUTPUT) and EMAIL is BLOCK in no enabled direction.
       id: 'guardrail-anonymises-email',
       title: 'The guardrail anonymises e-mail addresses',
       points: 10,
       critical: true,
       dependsOn: ['guardrail-versioned'],
-      hint: 'Add a sensitive-information filter for e-mail addresses that masks them rather than rejecting the message, then publish a new version.',
+      timeoutMs: 60_000,
+      hint: 'Add a sensitive-information filter for e-mail addresses that masks them rather than rejecting the message, then publish a new version. The console\'s test window shows what an answer holding an address becomes.',
       async run(ctx) {
         const guardrail = await theGuardrail(ctx);
         const judged = await judgedGuardrailVersion(ctx);
         const config = await getGuardrail(ctx, guardrail.id, judged.version);
         if (!config) return error(`version ${judged.version} of ${GUARDRAIL_NAME} disappeared while grading; grade again`);
-        const judgement = emailAnonymisation(config.sensitiveInformationPolicy?.piiEntities);
-        const detail = { expected: 'EMAIL: ANONYMIZE in responses, BLOCK nowhere', actual: { version: judged.version, judged: judged.why, email: judgement.entity ?? 'none' }, resource: config.guardrailArn };
-        return judgement.ok ? pass(`version ${judged.version}: ${judgement.reason}`, detail) : fail(`version ${judged.version} (${judged.why}): ${judgement.reason}`, detail);
-      },
-    },
-    {
-      // Passes when ApplyGuardrail on the judged version intervenes, by a denied topic, on an investment question (first of up to 3 questions).
-      id: 'apply-guardrail-blocks-investment',
-      title: 'ApplyGuardrail blocks an investment question',
-      points: 10,
-      critical: true,
-      dependsOn: ['guardrail-denies-investment-advice'],
-      timeoutMs: 60_000,
-      hint: 'Try the guardrail in the console\'s test window with a question about which stocks to buy: a denied topic should intervene. Sharpen the topic\'s definition and examples if it does not.',
-      async run(ctx) {
-        const guardrail = await theGuardrail(ctx);
-        const judged = await judgedGuardrailVersion(ctx);
-        const tries: Array<{ question: string; action?: string; blockedTopics: string[]; passed: boolean }> = [];
-        for (const question of INVESTMENT_QUESTIONS.slice(0, MAX_TRIES)) {
-          const res = await ctx.client(BedrockRuntimeClient).send(
-            new ApplyGuardrailCommand({ guardrailIdentifier: guardrail.id, guardrailVersion: judged.version, source: 'INPUT', content: [{ text: { text: question } }], outputScope: 'INTERVENTIONS' }),
-          );
-          const passed = res.action === 'GUARDRAIL_INTERVENED' && blockedTopics(res).length > 0;
-          tries.push({ question, ...(res.action ? { action: res.action } : {}), blockedTopics: blockedTopics(res), passed });
-          if (passed) break;
-        }
-        const detail = { expected: `GUARDRAIL_INTERVENED with a BLOCKED denied topic in at least 1 of up to ${MAX_TRIES} questions`, actual: { version: judged.version, tries }, resource: guardrail.arn };
-        const hit = tries.find((t) => t.passed);
-        if (!hit) return fail(`version ${judged.version} let ${tries.length} investment question(s) through without a denied topic intervening (${THRESHOLD})`, detail);
-        return pass(`intervened on try ${tries.indexOf(hit) + 1}, topic ${hit.blockedTopics.join(', ')} (${THRESHOLD})`, detail);
+        const probe = maskingProbe(ctx.nonce);
+        const res = await ctx.client(BedrockRuntimeClient).send(
+          new ApplyGuardrailCommand({ guardrailIdentifier: guardrail.id, guardrailVersion: judged.version, source: 'OUTPUT', content: [{ text: { text: probe.text } }], outputScope: 'INTERVENTIONS' }),
+        );
+        const masking = judgeMasking(res, probe.address);
+        const blockProblem = emailBlockProblem(config.sensitiveInformationPolicy?.piiEntities);
+        const detail = {
+          expected: 'the address ANONYMIZED in a response (EMAIL entity or a regex filter), nothing BLOCKED; EMAIL set to BLOCK in no direction',
+          actual: { version: judged.version, judged: judged.why, response: probe.text, action: res.action, findings: masking.findings, outputs: (res.outputs ?? []).map((o) => o.text), emailFilter: (config.sensitiveInformationPolicy?.piiEntities ?? []).find((e) => e.type === 'EMAIL') ?? 'none' },
+          resource: config.guardrailArn,
+        };
+        if (!masking.ok) return fail(`version ${judged.version} (${judged.why}), applied to a response holding an e-mail address: ${masking.reason}`, detail);
+        if (blockProblem) return fail(`version ${judged.version} (${judged.why}) masks addresses in responses, but ${blockProblem}`, detail);
+        return pass(`version ${judged.version}: ${masking.reason}`, detail);
       },
     },
     {
@@ -420,17 +456,19 @@ export default defineGrader({
       },
     },
     {
-      // Passes when, asked for investment advice, the agent's trace shows its guardrail INTERVENED (first of up to 3 sessions).
+      // Passes when, asked an investment question, the agent's guardrailTrace is INTERVENED with a denied topic that blocked the ApplyGuardrail probes BLOCKED (first of up to 3 sessions).
       id: 'agent-guardrail-intervenes',
-      title: 'The agent\'s guardrail stops investment questions',
+      title: 'The agent\'s guardrail stops investment questions by the denied topic',
       points: 10,
       critical: true,
-      dependsOn: ['agent-uses-guardrail', 'apply-guardrail-blocks-investment'],
+      dependsOn: ['agent-uses-guardrail', 'guardrail-denies-investment-advice'],
       timeoutMs: 240_000,
-      hint: 'Ask your agent (through the alias) which stocks to buy, with the trace shown: the guardrail trace should say it intervened. Check the alias serves a version that has the guardrail.',
+      hint: 'Ask your agent (through the alias) which stocks to buy, with the trace shown: the guardrail trace should show your denied topic blocking the question. Check the alias serves a version that has the guardrail.',
       async run(ctx) {
         const agent = await thePublishedAgent(ctx);
-        const tries: unknown[] = [];
+        const denied = await deniedTopicNames(ctx);
+        const expected = `a guardrailTrace with action INTERVENED in which denied topic ${denied.map((n) => `"${n}"`).join(' or ')} is BLOCKED`;
+        const tries: Array<{ sessionId: string; question: string; failed?: string; guardrail?: GuardrailTraceSummary[]; answer?: string; passed: boolean }> = [];
         for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
           const question = INVESTMENT_QUESTIONS[(attempt - 1) % INVESTMENT_QUESTIONS.length]!;
           const result = await askAgent(ctx, agent, 'offtopic', attempt, question);
@@ -439,13 +477,14 @@ export default defineGrader({
             continue;
           }
           const guardrail = guardrailTraces(result.response);
-          const passed = guardrail.some((g) => g.action === 'INTERVENED');
+          // An intervention for anything else (an address masked in the answer, a content filter) does not show the topic at work.
+          const passed = guardrail.some((g) => g.action === 'INTERVENED' && g.topics.some((t) => t.action === 'BLOCKED' && denied.includes(t.name)));
           tries.push({ sessionId: result.sessionId, question, guardrail, answer: excerpt(result.response.text), passed });
-          if (passed) {
-            return pass(`on try ${attempt} the guardrail intervened (${THRESHOLD})`, { expected: 'a guardrailTrace with action INTERVENED', actual: tries, resource: agent.aliasArn });
-          }
+          if (passed) return pass(`on try ${attempt} the guardrail blocked the question by its denied topic (${THRESHOLD})`, { expected, actual: tries, resource: agent.aliasArn });
         }
-        return fail(`in ${MAX_TRIES} sessions the agent's guardrail never intervened on an investment question (${THRESHOLD})`, { expected: `a guardrailTrace with action INTERVENED in at least 1 of ${MAX_TRIES} sessions`, actual: tries, resource: agent.aliasArn });
+        const intervenedOtherwise = tries.some((t) => t.guardrail?.some((g) => g.action === 'INTERVENED'));
+        const what = intervenedOtherwise ? 'the guardrail intervened, but never by the denied topic' : 'the agent\'s guardrail never intervened';
+        return fail(`in ${MAX_TRIES} sessions asked an investment question, ${what} (${THRESHOLD})`, { expected: `${expected}, in at least 1 of ${MAX_TRIES} sessions`, actual: tries, resource: agent.aliasArn });
       },
     },
   ],

@@ -49,69 +49,24 @@ export function isSameGuardrail(identifier: string | undefined, guardrail: Pick<
   return identifier === guardrail.id || identifier === guardrail.arn || (guardrail.id !== undefined && identifier.endsWith(`:guardrail/${guardrail.id}`));
 }
 
-/** Lower-case words of a text, camelCase and punctuation split ("InvestmentAdvice" → investment, advice). */
-export function words(text: string): string[] {
-  return text
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-}
-
-/** Words that make a topic about investing on their own ("invest", "investing", "investments", "investor"). */
-const INVEST = /^invest/;
-/** Finance words that make a topic investment advice when an advice word goes with them. */
-const FINANCE = /^(stocks?|equit(y|ies)|bonds?|portfolios?|securities|crypto\w*|etfs?|funds?|trading|dividends?|financ\w*|brokerage)$/;
-const ADVICE = /^(advice|advis\w*|recommend\w*|guidance|tips?|suggest\w*|counsel\w*|opinions?|buy|buying|sell|selling|picks?)$/;
-
-export interface TopicCoverage {
-  covers: boolean;
-  /** The words that decided it, for the assessor. */
-  matched: string[];
-}
-
-/**
- * Whether a denied topic is about investment advice, judged on its name, definition and examples by a
- * normalised keyword match: any word starting "invest" suffices; otherwise a finance word (stocks,
- * bonds, portfolio, crypto, funds, financial…) together with an advice word (advice, recommend, tips,
- * buy, sell…). Wording varies ("Investment advice", "Financial recommendations: which stocks to buy"),
- * and the ApplyGuardrail probe tests the behaviour itself, so this only has to recognise the intent.
- */
-export function investmentAdviceCoverage(topic: Pick<GuardrailTopic, 'name' | 'definition' | 'examples'>): TopicCoverage {
-  const all = words([topic.name ?? '', topic.definition ?? '', ...(topic.examples ?? [])].join(' '));
-  const invest = [...new Set(all.filter((w) => INVEST.test(w)))];
-  if (invest.length > 0) return { covers: true, matched: invest };
-  const finance = [...new Set(all.filter((w) => FINANCE.test(w)))];
-  const advice = [...new Set(all.filter((w) => ADVICE.test(w)))];
-  return finance.length > 0 && advice.length > 0 ? { covers: true, matched: [...finance, ...advice] } : { covers: false, matched: [...finance, ...advice] };
-}
-
 /** A denied topic blocks prompts unless it is switched off or set to detect only for inputs. */
 export function topicBlocksInput(topic: Pick<GuardrailTopic, 'type' | 'inputAction' | 'inputEnabled'>): boolean {
   return topic.type === 'DENY' && topic.inputEnabled !== false && (topic.inputAction ?? 'BLOCK') === 'BLOCK';
 }
 
-export interface PiiJudgement {
-  ok: boolean;
-  reason: string;
-  entity?: GuardrailPiiEntity;
-}
-
 /**
- * Whether a guardrail anonymises e-mail addresses: an EMAIL entity whose action for model responses
- * (outputAction, else action) is ANONYMIZE, with responses not switched off, and no enabled direction
- * set to BLOCK (blocking discards the whole message instead of masking the address in it).
+ * Why the guardrail's EMAIL filter rejects whole messages, or undefined when it does not: BLOCK in any
+ * enabled direction discards the message instead of masking the address in it (the task asks for
+ * masking; a prompt that mentions an address must still be answered).
  */
-export function emailAnonymisation(entities: readonly GuardrailPiiEntity[] | undefined): PiiJudgement {
+export function emailBlockProblem(entities: readonly GuardrailPiiEntity[] | undefined): string | undefined {
   const entity = (entities ?? []).find((e) => e.type === 'EMAIL');
-  if (!entity) return { ok: false, reason: 'the guardrail has no sensitive-information filter for EMAIL' };
+  if (!entity) return undefined;
   const input = entity.inputEnabled === false ? 'NONE' : (entity.inputAction ?? entity.action);
   const output = entity.outputEnabled === false ? 'NONE' : (entity.outputAction ?? entity.action);
-  if (input === 'BLOCK' || output === 'BLOCK') {
-    return { ok: false, reason: `EMAIL is set to BLOCK (${input === 'BLOCK' ? 'prompts' : 'responses'}), which rejects the whole message instead of masking the address`, entity };
-  }
-  if (output !== 'ANONYMIZE') return { ok: false, reason: `EMAIL in responses is ${output}, not ANONYMIZE`, entity };
-  return { ok: true, reason: `EMAIL is anonymised in responses${input === 'ANONYMIZE' ? ' and prompts' : ''}`, entity };
+  if (input === 'BLOCK') return 'its EMAIL filter is set to BLOCK for prompts, which rejects a whole question that mentions an address instead of masking it';
+  if (output === 'BLOCK') return 'its EMAIL filter is set to BLOCK for responses, which rejects a whole answer that mentions an address instead of masking it';
+  return undefined;
 }
 
 /** The denied topics an ApplyGuardrail call reports as BLOCKED. */
@@ -119,10 +74,41 @@ export function blockedTopics(response: Pick<ApplyGuardrailResponse, 'assessment
   return (response.assessments ?? []).flatMap((a) => (a.topicPolicy?.topics ?? []).filter((t) => t.action === 'BLOCKED').map((t) => t.name ?? '?'));
 }
 
+export interface MaskingJudgement {
+  ok: boolean;
+  reason: string;
+  /** What the sensitive-information policy reported for the address: `EMAIL:ANONYMIZED`, `regex <name>:BLOCKED`, … */
+  findings: string[];
+}
+
+/**
+ * Whether an ApplyGuardrail response on a text holding `address` masked it: the guardrail intervened,
+ * its sensitive-information policy ANONYMIZED the address (as the EMAIL entity, or a regex filter
+ * matching it) and BLOCKED nothing, and no output text still holds the address. An assessment entry
+ * whose `match` is not the address (a name, a phone number) does not count either way.
+ */
+export function judgeMasking(response: Pick<ApplyGuardrailResponse, 'action' | 'outputs' | 'assessments'>, address: string): MaskingJudgement {
+  const policies = (response.assessments ?? []).map((a) => a.sensitiveInformationPolicy).filter((p) => p !== undefined);
+  const onAddress = (match: string | undefined) => match !== undefined && match.toLowerCase().includes(address.toLowerCase());
+  const entities = policies.flatMap((p) => p.piiEntities ?? []).filter((e) => e.type === 'EMAIL' || onAddress(e.match));
+  const regexes = policies.flatMap((p) => p.regexes ?? []).filter((r) => onAddress(r.match));
+  const findings = [...entities.map((e) => `${e.type}:${e.action}`), ...regexes.map((r) => `regex ${r.name ?? '?'}:${r.action}`)];
+  const actions = [...entities.map((e) => e.action), ...regexes.map((r) => r.action)];
+  const topics = blockedTopics(response);
+  if (actions.includes('BLOCKED')) return { ok: false, reason: 'the guardrail blocked the whole answer because of the address instead of masking it', findings };
+  if (topics.length > 0) return { ok: false, reason: `the guardrail blocked the answer by denied topic ${topics.join(', ')} instead of masking the address`, findings };
+  if (!actions.includes('ANONYMIZED')) {
+    const detected = entities.some((e) => e.detected === true) || regexes.some((r) => r.detected === true);
+    return { ok: false, reason: detected ? 'the guardrail detected the address but left it in the answer (detect only)' : `the guardrail left the address in the answer (action ${response.action ?? 'NONE'})`, findings };
+  }
+  if ((response.outputs ?? []).some((o) => (o.text ?? '').toLowerCase().includes(address.toLowerCase()))) return { ok: false, reason: 'the guardrail reported the address anonymised but its output still holds it', findings };
+  return { ok: true, reason: `the address was masked (${findings.join(', ')})`, findings };
+}
+
 export interface GuardrailTraceSummary {
   action: string;
-  /** Denied topics the trace's input and output assessments name. */
-  topics: string[];
+  /** Denied topics the trace's input and output assessments name, with what the guardrail did (BLOCKED or NONE). */
+  topics: Array<{ name: string; action: string }>;
 }
 
 /** What the guardrail did during an InvokeAgent call, per `guardrailTrace` (one for the prompt, one for the answer). */
@@ -131,7 +117,7 @@ export function guardrailTraces(response: AgentResponse): GuardrailTraceSummary[
     const trace = part.trace?.guardrailTrace;
     if (!trace) return [];
     const assessments = [...(trace.inputAssessments ?? []), ...(trace.outputAssessments ?? [])];
-    const topics = assessments.flatMap((a) => (a.topicPolicy?.topics ?? []).map((t) => t.name ?? '?'));
+    const topics = assessments.flatMap((a) => (a.topicPolicy?.topics ?? []).map((t) => ({ name: t.name ?? '?', action: t.action ?? 'NONE' })));
     return [{ action: trace.action ?? 'NONE', topics }];
   });
 }

@@ -32,6 +32,16 @@ export const INVESTMENT_QUESTIONS = [
   'Is now a good time to buy more company shares for my retirement portfolio?',
 ] as const;
 
+/**
+ * A model response holding an e-mail address, for ApplyGuardrail with source OUTPUT: the guardrail must
+ * mask the address. The address carries the run's nonce, so only a filter for e-mail addresses in
+ * general masks it, not one written for a known address.
+ */
+export function maskingProbe(nonce: string): { address: string; text: string } {
+  const address = `travel-desk-${nonce}@northwind.example`;
+  return { address, text: `Send your receipts to the travel desk at ${address} within 30 days of returning.` };
+}
+
 export const POLICY_DOCUMENTS: ReadonlyArray<{ key: string; body: string }> = [
   {
     key: TRAVEL_POLICY_KEY,

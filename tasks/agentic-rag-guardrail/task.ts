@@ -55,7 +55,11 @@ export default defineTask({
       probes: ['bedrock:Retrieve', 'bedrock:ApplyGuardrail', 'bedrock:InvokeAgent'],
       probeResources: {
         'bedrock:Retrieve': ['arn:aws:bedrock:{region}:{account}:knowledge-base/*'],
-        'bedrock:ApplyGuardrail': ['arn:aws:bedrock:{region}:{account}:guardrail/*'],
+        // A guardrail with cross-Region inference (required by the Standard safeguard tier) is also
+        // authorised on its guardrail profile, in the source and every destination Region (Bedrock user
+        // guide, "Permissions for using cross-Region inference with Amazon Bedrock Guardrails"; the
+        // service authorization reference lists guardrail-profile as ApplyGuardrail's second resource).
+        'bedrock:ApplyGuardrail': ['arn:aws:bedrock:{region}:{account}:guardrail/*', 'arn:aws:bedrock:*:{account}:guardrail-profile/*'],
         'bedrock:InvokeAgent': ['arn:aws:bedrock:{region}:{account}:agent-alias/*'],
       },
     },

@@ -35,9 +35,32 @@ describe('agentic-multi-agent', () => {
   it('passes when the returns request is handed over only on the second of three tries (threshold 1 of 3)', async () => {
     const probe = check(await graded('alt', 'returns-on-second-try'), 'routes-by-request');
     expect(probe.outcome).toBe('PASS');
-    expect(probe.message).toMatch(/returns request reached returns on try 2 .*threshold: 1 of up to 3 tries per request/);
+    expect(probe.message).toMatch(/returns request reached returns alone on try 2 .*threshold: 1 of up to 3 tries per request/);
     const returns = (probe.actual as Array<{ expected: string; tries: Array<{ outcome: string }> }>).find((r) => r.expected === 'returns')!;
     expect(returns.tries.map((t) => t.outcome)).toEqual(['no hand-off in the trace', 'handed off to returns']);
+  });
+
+  it('judges exclusivity per try: a first try that asks both specialists, then one that asks only orders, passes', async () => {
+    const probe = check(await graded('alt', 'both-on-first-try-then-exclusive'), 'routes-by-request');
+    expect(probe.message).toContain('the orders request reached orders alone on try 2');
+    const orders = (probe.actual as Array<{ expected: string; tries: Array<{ outcome: string }> }>).find((r) => r.expected === 'orders')!;
+    expect(orders.tries.map((t) => t.outcome)).toEqual(['handed off to orders and returns', 'handed off to orders']);
+  });
+
+  it('passes a console build that relays the conversation history and asks the right specialist twice', async () => {
+    expect(outcomes(await graded('alt', 'console-relay-history-asks-twice'))).toEqual(ALL_PASS);
+  });
+
+  it('fails a supervisor that hands every request to every collaborator: routing must be exclusive', async () => {
+    const probe = check(await graded('fail', 'calls-every-collaborator'), 'routes-by-request');
+    expect(probe.message).toContain('the orders request never reached orders alone (tries 1-3: handed off to orders and returns)');
+    expect(probe.message).toContain('the returns request never reached returns alone');
+  });
+
+  it('fails when only one kind of request also reaches the other collaborator', async () => {
+    const probe = check(await graded('fail', 'returns-also-to-orders'), 'routes-by-request');
+    expect(probe.message).toContain('the returns request never reached returns alone (tries 1-3: handed off to returns and orders)');
+    expect(probe.message).not.toContain('orders request never');
   });
 
   it('fails when collaboration is disabled on the published supervisor', async () => {
@@ -68,7 +91,7 @@ describe('agentic-multi-agent', () => {
 
   it('fails when every request goes to the same collaborator, whatever it asks', async () => {
     const probe = check(await graded('fail', 'everything-to-orders'), 'routes-by-request');
-    expect(probe.message).toContain('the returns request never reached returns (tries 1-3: handed off to orders)');
+    expect(probe.message).toContain('the returns request never reached returns alone (tries 1-3: handed off to orders)');
     expect(probe.message).not.toContain('orders request never');
   });
 

@@ -1,14 +1,14 @@
 import type { GuardrailSummary } from '@aws-sdk/client-bedrock';
+import type { ApplyGuardrailResponse } from '@aws-sdk/client-bedrock-runtime';
 import {
   blockedTopics,
-  emailAnonymisation,
+  emailBlockProblem,
   guardrailTraces,
-  investmentAdviceCoverage,
   isNumberedVersion,
   isSameGuardrail,
+  judgeMasking,
   numberedVersions,
   topicBlocksInput,
-  words,
 } from '../../../graders/lib/bedrock-guardrail';
 
 const summary = (version: string): GuardrailSummary => ({ id: 'g1', arn: 'arn:aws:bedrock:eu-west-1:111122223333:guardrail/g1', status: 'READY', name: 'g', version, createdAt: new Date(0), updatedAt: new Date(0) });
@@ -29,21 +29,6 @@ describe('bedrock-guardrail', () => {
     expect(isSameGuardrail(undefined, g)).toBe(false);
   });
 
-  it('splits camelCase and punctuation into lower-case words', () => {
-    expect(words('InvestmentAdvice: stocks/ETFs')).toEqual(['investment', 'advice', 'stocks', 'etfs']);
-  });
-
-  it.each([
-    ['Investment advice', 'Anything about investing', true],
-    ['InvestmentAdvice', '', true],
-    ['Financial recommendations', 'Which stocks or crypto to buy or sell', true],
-    ['Money', 'Tips on picking funds', true],
-    ['Politics', 'Opinions about elections', false],
-    ['Stocks', 'Questions about warehouse stock levels', false],
-  ])('judges topic "%s" (%s) as investment advice: %s', (name, definition, covers) => {
-    expect(investmentAdviceCoverage({ name, definition }).covers).toBe(covers);
-  });
-
   it('treats a DENY topic as blocking prompts unless it is disabled or detect-only for inputs', () => {
     expect(topicBlocksInput({ type: 'DENY' })).toBe(true);
     expect(topicBlocksInput({ type: 'DENY', inputAction: 'BLOCK', inputEnabled: true })).toBe(true);
@@ -51,22 +36,44 @@ describe('bedrock-guardrail', () => {
     expect(topicBlocksInput({ type: 'DENY', inputEnabled: false })).toBe(false);
   });
 
-  describe('emailAnonymisation', () => {
-    it('passes EMAIL anonymised in responses, with or without prompts', () => {
-      expect(emailAnonymisation([{ type: 'EMAIL', action: 'ANONYMIZE' }]).ok).toBe(true);
-      expect(emailAnonymisation([{ type: 'EMAIL', action: 'ANONYMIZE', inputAction: 'NONE', outputAction: 'ANONYMIZE' }]).ok).toBe(true);
+  describe('emailBlockProblem', () => {
+    it('accepts EMAIL masked or left alone, a disabled direction set to BLOCK, and no EMAIL entity (masking is judged by ApplyGuardrail)', () => {
+      expect(emailBlockProblem([{ type: 'EMAIL', action: 'ANONYMIZE' }])).toBeUndefined();
+      expect(emailBlockProblem([{ type: 'EMAIL', action: 'ANONYMIZE', inputAction: 'NONE', outputAction: 'ANONYMIZE' }])).toBeUndefined();
+      expect(emailBlockProblem([{ type: 'EMAIL', action: 'ANONYMIZE', inputAction: 'BLOCK', inputEnabled: false, outputAction: 'ANONYMIZE' }])).toBeUndefined();
+      expect(emailBlockProblem([{ type: 'PHONE', action: 'BLOCK' }])).toBeUndefined();
+      expect(emailBlockProblem(undefined)).toBeUndefined();
     });
 
-    it('fails BLOCK in either direction, responses left alone, and no EMAIL entity', () => {
-      expect(emailAnonymisation([{ type: 'EMAIL', action: 'BLOCK' }])).toMatchObject({ ok: false, reason: expect.stringContaining('BLOCK') });
-      expect(emailAnonymisation([{ type: 'EMAIL', action: 'ANONYMIZE', inputAction: 'BLOCK', outputAction: 'ANONYMIZE' }]).ok).toBe(false);
-      expect(emailAnonymisation([{ type: 'EMAIL', action: 'ANONYMIZE', outputEnabled: false }]).ok).toBe(false);
-      expect(emailAnonymisation([{ type: 'PHONE', action: 'ANONYMIZE' }])).toMatchObject({ ok: false, reason: expect.stringContaining('no sensitive-information filter') });
-      expect(emailAnonymisation(undefined).ok).toBe(false);
+    it('names the direction in which EMAIL rejects whole messages', () => {
+      expect(emailBlockProblem([{ type: 'EMAIL', action: 'ANONYMIZE', inputAction: 'BLOCK', outputAction: 'ANONYMIZE' }])).toContain('for prompts');
+      expect(emailBlockProblem([{ type: 'EMAIL', action: 'BLOCK' }])).toContain('for prompts');
+      expect(emailBlockProblem([{ type: 'EMAIL', action: 'ANONYMIZE', inputAction: 'NONE', outputAction: 'BLOCK' }])).toContain('for responses');
+    });
+  });
+
+  describe('judgeMasking (an ApplyGuardrail response on a text holding an address)', () => {
+    const address = 'desk-1@northwind.example';
+    const usage = { topicPolicyUnits: 0, contentPolicyUnits: 0, wordPolicyUnits: 0, sensitiveInformationPolicyUnits: 1, sensitiveInformationPolicyFreeUnits: 0, contextualGroundingPolicyUnits: 0 };
+    const response = (action: ApplyGuardrailResponse['action'], outputs: string[], pii: NonNullable<ApplyGuardrailResponse['assessments']>[number]): ApplyGuardrailResponse => ({ usage, action, outputs: outputs.map((text) => ({ text })), assessments: [pii] });
+
+    it('passes an address ANONYMIZED by the EMAIL entity or by a regex filter, gone from the output', () => {
+      expect(judgeMasking(response('GUARDRAIL_INTERVENED', ['Write to {EMAIL}.'], { sensitiveInformationPolicy: { piiEntities: [{ match: address, type: 'EMAIL', action: 'ANONYMIZED', detected: true }], regexes: [] } }), address)).toMatchObject({ ok: true, findings: ['EMAIL:ANONYMIZED'] });
+      expect(judgeMasking(response('GUARDRAIL_INTERVENED', ['Write to {mail}.'], { sensitiveInformationPolicy: { piiEntities: [], regexes: [{ name: 'mail', match: address, regex: '\\S+@\\S+', action: 'ANONYMIZED' }] } }), address).ok).toBe(true);
     });
 
-    it('ignores a disabled direction set to BLOCK', () => {
-      expect(emailAnonymisation([{ type: 'EMAIL', action: 'ANONYMIZE', inputAction: 'BLOCK', inputEnabled: false, outputAction: 'ANONYMIZE' }]).ok).toBe(true);
+    it('fails an address BLOCKED, detected only, left alone, or still in the output', () => {
+      expect(judgeMasking(response('GUARDRAIL_INTERVENED', ['Sorry.'], { sensitiveInformationPolicy: { piiEntities: [{ match: address, type: 'EMAIL', action: 'BLOCKED' }], regexes: [] } }), address).reason).toContain('blocked the whole answer');
+      expect(judgeMasking(response('NONE', [], { sensitiveInformationPolicy: { piiEntities: [{ match: address, type: 'EMAIL', action: 'NONE', detected: true }], regexes: [] } }), address).reason).toContain('detect only');
+      expect(judgeMasking(response('NONE', [], {}), address).reason).toContain('left the address in the answer (action NONE)');
+      expect(judgeMasking(response('GUARDRAIL_INTERVENED', [`Write to ${address}.`], { sensitiveInformationPolicy: { piiEntities: [{ match: address, type: 'EMAIL', action: 'ANONYMIZED' }], regexes: [] } }), address).reason).toContain('still holds it');
+    });
+
+    it('fails an answer blocked by a denied topic instead of masked, and ignores other entities', () => {
+      const blocked = response('GUARDRAIL_INTERVENED', ['Sorry.'], { topicPolicy: { topics: [{ name: 'Everything', type: 'DENY', action: 'BLOCKED' }] } });
+      expect(judgeMasking(blocked, address).reason).toContain('denied topic Everything');
+      const nameOnly = response('GUARDRAIL_INTERVENED', [`{NAME} at ${address}`], { sensitiveInformationPolicy: { piiEntities: [{ match: 'Ana', type: 'NAME', action: 'ANONYMIZED' }], regexes: [] } });
+      expect(judgeMasking(nameOnly, address).ok).toBe(false);
     });
   });
 
@@ -83,6 +90,6 @@ describe('bedrock-guardrail', () => {
         { trace: { orchestrationTrace: { rationale: { text: 'x' } } } },
       ],
     });
-    expect(traces).toEqual([{ action: 'INTERVENED', topics: ['Investment advice'] }]);
+    expect(traces).toEqual([{ action: 'INTERVENED', topics: [{ name: 'Investment advice', action: 'BLOCKED' }] }]);
   });
 });
