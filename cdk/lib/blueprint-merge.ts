@@ -18,6 +18,8 @@ function seedIdentity(seed: SeedResource): string {
       return `s3-object ${seed.bucketLogicalId}/${seed.key}`;
     case 'dynamodb-item':
       return `dynamodb-item ${seed.tableLogicalId} ${JSON.stringify(seed.item)}`;
+    case 'cognito-user-pool':
+      return `cognito-user-pool ${seed.logicalId}`;
   }
 }
 

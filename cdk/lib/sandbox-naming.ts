@@ -49,6 +49,7 @@ export function sandboxNames(attemptId: string) {
     seedFunction: `${base}-seed`,
     seedRole: `${base}-seed`,
     seedTable: (logicalId: string) => `${base}-${logicalId}`,
+    seedUserPool: (logicalId: string) => `${base}-${logicalId}`,
   };
 }
 

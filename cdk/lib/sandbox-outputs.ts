@@ -25,6 +25,8 @@ export const seedOutputsSchema = z.strictObject({
   buckets: z.record(z.string(), z.string()),
   /** Blueprint `tableLogicalId` → table name. */
   tables: z.record(z.string(), z.string()),
+  /** Blueprint `logicalId` of a seeded Cognito user pool → pool id (absent from stacks of older versions). */
+  userPools: z.record(z.string(), z.string()).default({}),
 });
 export type SeedOutputs = z.output<typeof seedOutputsSchema>;
 

@@ -1,4 +1,5 @@
-import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { OAuthScope, ResourceServerScope, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +14,7 @@ import { SEED_HANDLER_SOURCE } from './seed-handler';
 
 type DynamoSeed = Extract<SeedResource, { kind: 'dynamodb-item' }>;
 type S3Seed = Extract<SeedResource, { kind: 's3-object' }>;
+type UserPoolSeed = Extract<SeedResource, { kind: 'cognito-user-pool' }>;
 type AttributeValue = { S: string } | { N: string } | { BOOL: boolean } | { NULL: true } | { L: AttributeValue[] } | { M: Record<string, AttributeValue> };
 
 /** Converts a plain JSON value to DynamoDB's attribute-value form (what PutItem expects). */
@@ -82,10 +84,15 @@ export class SandboxSeeds extends Construct {
   readonly parameterNames: Record<string, string> = {};
   readonly bucketNames: Record<string, string> = {};
   readonly tableNames: Record<string, string> = {};
+  readonly userPoolIds: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: SandboxSeedsProps) {
     super(scope, id);
     const names = sandboxNames(props.attemptId);
+
+    for (const seed of props.seeds.filter((s): s is UserPoolSeed => s.kind === 'cognito-user-pool')) {
+      this.userPoolIds[seed.logicalId] = this.addUserPool(seed, names.seedUserPool(seed.logicalId)).userPoolId;
+    }
 
     props.seeds.forEach((seed, index) => {
       if (seed.kind !== 'ssm-parameter') return;
@@ -188,5 +195,40 @@ export class SandboxSeeds extends Construct {
         properties: { Kind: seed.kind, Table: entry.table.tableName, Key: JSON.stringify(key), Item: JSON.stringify(item) },
       });
     });
+  }
+
+  /**
+   * A machine-to-machine user pool: no users, no sign-up; a hosted domain for its token endpoint
+   * (`https://<domain>.auth.<region>.amazoncognito.com/oauth2/token`); app clients with a secret and the
+   * client-credentials grant. The domain prefix must be unique in the region across all accounts, so it
+   * carries the first group of the stack's UUID.
+   */
+  private addUserPool(seed: UserPoolSeed, poolName: string): UserPool {
+    const prefix = `skillproof-${seed.logicalId}-`;
+    if (prefix.length + 8 > 63) throw new Error(`seed cognito-user-pool "${seed.logicalId}": the logical id is too long for a Cognito domain prefix (at most 63 characters with "skillproof-" and 8 more)`);
+    const pool = new UserPool(this, `UserPool-${seed.logicalId}`, {
+      userPoolName: poolName,
+      selfSignUpEnabled: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(pool, 'Machine-to-machine pool for one attempt: it has no users, only app clients using the client-credentials grant, so password, MFA, threat-protection and Plus-plan settings never apply.', [
+      'AwsSolutions-COG1',
+      'AwsSolutions-COG2',
+      'AwsSolutions-COG3',
+      'AwsSolutions-COG8',
+    ]);
+    const scopes = new Map(seed.resourceServer.scopes.map((name) => [name, new ResourceServerScope({ scopeName: name, scopeDescription: name })]));
+    const server = pool.addResourceServer('ResourceServer', { identifier: seed.resourceServer.identifier, scopes: [...scopes.values()] });
+    const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+    pool.addDomain('Domain', { cognitoDomain: { domainPrefix: `${prefix}${Fn.select(0, Fn.split('-', stackUuid))}` } });
+    seed.clients.forEach((client, index) => {
+      const granted = client.scopes.map((name) => {
+        const scope = scopes.get(name);
+        if (!scope) throw new Error(`seed cognito-user-pool "${seed.logicalId}": client "${client.name}" is granted scope "${name}", which resource server ${seed.resourceServer.identifier} does not define`);
+        return OAuthScope.resourceServer(server, scope);
+      });
+      pool.addClient(`Client${index}`, { userPoolClientName: client.name, generateSecret: true, authFlows: {}, oAuth: { flows: { clientCredentials: true }, scopes: granted } });
+    });
+    return pool;
   }
 }

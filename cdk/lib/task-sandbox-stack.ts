@@ -165,7 +165,7 @@ export class TaskSandboxStack extends Stack {
       expiresAt: expiresAtIso,
       maxSessionSeconds: String(maxSessionSeconds(timeLimitMinutes)),
       budgetName,
-      seeds: this.toJsonString({ parameters: seeds.parameterNames, buckets: seeds.bucketNames, tables: seeds.tableNames }),
+      seeds: this.toJsonString({ parameters: seeds.parameterNames, buckets: seeds.bucketNames, tables: seeds.tableNames, userPools: seeds.userPoolIds }),
     };
     for (const field of SANDBOX_OUTPUT_FIELDS) {
       const output = new CfnOutput(this, `Output${outputKey(field)}`, { value: outputs[field], description: outputDescription(field) });

@@ -4,20 +4,27 @@ import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
 import { classifyFailure } from '../../src/aws/errors';
 import {
   actorNamespacePrefix,
+  cognitoPoolOf,
   findAgentRuntimesByName,
   findGatewaysByName,
   findMemoriesByName,
   gatewayTargets,
   getAgentRuntime,
   getGateway,
+  getRuntimeEndpoint,
+  isGatewayTool,
   judgeJwtAuthoriser,
   lambdaTools,
+  McpClient,
   mentionsCode,
-  readyEndpoint,
-  runtimeEndpoints,
+  RUNTIME_TRANSITIONAL,
   runtimeResponseText,
   semanticStrategies,
+  toolResultText,
+  type McpReply,
 } from '../lib/agentcore';
+import type { UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
+import { clientCredentialsToken, discoveryUrlOf, findUserPoolByName, findUserPoolClientByName, tokenEndpointOf, type TokenResult } from '../lib/cognito';
 import { excerpt } from '../lib/agent-trace';
 import { allPages } from '../lib/aws-calls';
 import { getFunctionConfiguration } from '../lib/lambda';
@@ -30,6 +37,14 @@ const MAX_TRIES = 3;
 const THRESHOLD = `threshold: 1 of up to ${MAX_TRIES} tries`;
 /** Long-term extraction runs asynchronously after the conversation; AWS quotes "about a minute". */
 const EXTRACTION_WAIT_MS = 180_000;
+/** How long a runtime, endpoint or gateway may stay CREATING or UPDATING before the run gives up (ERROR). */
+const SETTLE_WAIT_MS = 180_000;
+/** The endpoint SkillProof calls: AgentCore creates it with the runtime and moves it to each new version. */
+const ENDPOINT_NAME = 'DEFAULT';
+/** The tool the gateway must expose, and the argument it takes. */
+const TOOL_NAME = 'get_ticket_status';
+/** The sandbox's seeded identity provider (task.ts `seed`), named `skillproof-<attempt>-<logicalId>`. */
+export const IDP = { logicalId: 'helpdesk-idp', agentClient: 'helpdesk-agent', otherClient: 'helpdesk-reporting' } as const;
 
 /**
  * What this run tells the agent and asks it back: a locker code made from the run's nonce (so no
@@ -43,7 +58,21 @@ export function probeFact(nonce: string) {
     statement: `Please remember this for later: my locker code is ${code}.`,
     question: 'What is my locker code? Answer with the code.',
     sessionId: (n: number) => `skillproof-${nonce}-session-${n}`,
+    ticketId: `HD-${nonce.slice(0, 8).toUpperCase()}`,
   };
+}
+
+/** Re-reads a resource while its status is CREATING or UPDATING (up to 3 minutes); undefined if it never settles. */
+async function settled<T>(ctx: CheckContext, what: string, first: T | undefined, status: (value: T) => string | undefined, reread: () => Promise<T | undefined>): Promise<T | undefined> {
+  if (first === undefined || !RUNTIME_TRANSITIONAL.has(status(first) ?? '')) return first;
+  return ctx.waitFor(
+    `${what} to finish deploying`,
+    async () => {
+      const current = await reread();
+      return current === undefined || !RUNTIME_TRANSITIONAL.has(status(current) ?? '') ? current : undefined;
+    },
+    { timeoutMs: SETTLE_WAIT_MS, intervalMs: 2_000 },
+  );
 }
 
 async function theRuntime(ctx: CheckContext): Promise<GetAgentRuntimeResponse & { agentRuntimeId: string; agentRuntimeArn: string }> {
@@ -51,12 +80,6 @@ async function theRuntime(ctx: CheckContext): Promise<GetAgentRuntimeResponse & 
   const runtime = found.length === 1 && found[0]!.agentRuntimeId ? await getAgentRuntime(ctx, found[0]!.agentRuntimeId) : undefined;
   if (!runtime?.agentRuntimeId || !runtime.agentRuntimeArn) throw new Error(`expected exactly one runtime named ${RUNTIME_NAME}; the runtime-ready check guards this`);
   return { ...runtime, agentRuntimeId: runtime.agentRuntimeId, agentRuntimeArn: runtime.agentRuntimeArn };
-}
-
-async function theEndpointName(ctx: CheckContext): Promise<string> {
-  const endpoint = readyEndpoint(await runtimeEndpoints(ctx, (await theRuntime(ctx)).agentRuntimeId));
-  if (!endpoint?.name) throw new Error('the runtime-endpoint-ready check guards this');
-  return endpoint.name;
 }
 
 async function theGateway(ctx: CheckContext): Promise<{ gatewayId: string }> {
@@ -73,7 +96,7 @@ async function theMemory(ctx: CheckContext): Promise<Memory & { id: string }> {
 
 type Conversation = { sessionId: string; ok: true; text: string; contentType?: string } | { sessionId: string; ok: false; failed: string };
 
-/** One turn with the agent through its READY endpoint, as the user of this run, in session `n`. */
+/** One turn with the agent through its DEFAULT endpoint, as the user of this run, in session `n`. */
 async function converse(ctx: CheckContext, n: number, prompt: string): Promise<Conversation> {
   const fact = probeFact(ctx.nonce);
   const runtime = await theRuntime(ctx);
@@ -82,7 +105,7 @@ async function converse(ctx: CheckContext, n: number, prompt: string): Promise<C
     const res = await ctx.client(BedrockAgentCoreClient).send(
       new InvokeAgentRuntimeCommand({
         agentRuntimeArn: runtime.agentRuntimeArn,
-        qualifier: await theEndpointName(ctx),
+        qualifier: ENDPOINT_NAME,
         runtimeSessionId: sessionId,
         contentType: 'application/json',
         accept: 'application/json, text/event-stream',
@@ -107,83 +130,140 @@ function firstSession(ctx: CheckContext): Promise<Conversation> {
   return ctx.memo('first-session', () => converse(ctx, 1, probeFact(ctx.nonce).statement));
 }
 
+type Idp = { poolId: string; discoveryUrl: string; tokenUrl: string; agent: UserPoolClientType; other: UserPoolClientType };
+
+/** The sandbox's seeded user pool and its two app clients, or why the sandbox lacks them (SkillProof's problem: ERROR). */
+function theIdentityProvider(ctx: CheckContext): Promise<{ ok: true; idp: Idp } | { ok: false; problem: string }> {
+  return ctx.memo('seeded-idp', async () => {
+    const poolName = `skillproof-${ctx.attemptId}-${IDP.logicalId}`;
+    const pool = await findUserPoolByName(ctx, poolName);
+    if (!pool?.Id) return { ok: false as const, problem: `the sandbox's user pool ${poolName} does not exist; the sandbox is incomplete (not the candidate's doing)` };
+    if (!pool.Domain) return { ok: false as const, problem: `the sandbox's user pool ${poolName} has no domain, so it cannot issue tokens; the sandbox is incomplete` };
+    const [agent, other] = await Promise.all([findUserPoolClientByName(ctx, pool.Id, IDP.agentClient), findUserPoolClientByName(ctx, pool.Id, IDP.otherClient)]);
+    if (!agent?.ClientId || !other?.ClientId) return { ok: false as const, problem: `the sandbox's user pool ${poolName} lacks app client ${IDP.agentClient} or ${IDP.otherClient}; the sandbox is incomplete` };
+    return { ok: true as const, idp: { poolId: pool.Id, discoveryUrl: discoveryUrlOf(ctx.region, pool.Id), tokenUrl: tokenEndpointOf(ctx.region, pool.Domain), agent, other } };
+  });
+}
+
+/** An access token of one of the seeded app clients, or why none could be had (the pool is SkillProof's: ERROR). */
+function tokenOf(ctx: CheckContext, which: 'agent' | 'other'): Promise<TokenResult> {
+  return ctx.memo(`token:${which}`, async () => {
+    const found = await theIdentityProvider(ctx);
+    if (!found.ok) return { ok: false as const, problem: found.problem };
+    const token = await clientCredentialsToken(ctx, found.idp.tokenUrl, found.idp[which]);
+    return token.ok ? token : { ok: false as const, problem: `could not get a token from the sandbox's user pool: ${token.problem}` };
+  });
+}
+
+/** The gateway's URL and the MCP versions it supports. */
+async function theGatewayEndpoint(ctx: CheckContext): Promise<{ url: string; arn?: string; versions?: string[] }> {
+  const gateway = await getGateway(ctx, (await theGateway(ctx)).gatewayId);
+  if (!gateway?.gatewayUrl) throw new Error(`gateway ${GATEWAY_NAME} has no URL; the gateway-exists check guards this`);
+  return { url: gateway.gatewayUrl, ...(gateway.gatewayArn ? { arn: gateway.gatewayArn } : {}), ...(gateway.protocolConfiguration?.mcp?.supportedVersions ? { versions: gateway.protocolConfiguration.mcp.supportedVersions } : {}) };
+}
+
+/** What a reply shows in a check's detail: status and JSON-RPC outcome, never a header. */
+function replySummary(reply: McpReply) {
+  return { status: reply.status, ...(reply.message?.error ? { error: reply.message.error } : {}), ...(reply.message?.result ? {} : { body: excerpt(reply.body) }) };
+}
+
+/** A refused call: 401 or 403 (the JWT authorizer's answer). */
+const refused = (status: number) => status === 401 || status === 403;
+
 export default defineGrader({
   task: 'agentic-agentcore-runtime',
-  probes: ['bedrock-agentcore:InvokeAgentRuntime'],
+  probes: ['bedrock-agentcore:InvokeAgentRuntime', 'http:POST'],
   checks: [
     {
-      // Passes when exactly one runtime is named helpdesk_agent, its latest version is READY, and it accepts IAM (SigV4) callers.
+      // Passes when exactly one runtime is named helpdesk_agent and its latest version is READY (CREATING or UPDATING is waited out, up to 3 minutes).
       id: 'runtime-ready',
       title: 'Agent runtime helpdesk_agent is READY',
       points: 15,
       critical: true,
-      hint: 'Deploy your agent to AgentCore Runtime under the name from the instructions and wait until it is ready; keep its inbound authentication on IAM.',
+      timeoutMs: SETTLE_WAIT_MS + 60_000,
+      hint: 'Deploy your agent to AgentCore Runtime under the name from the instructions and wait until it is ready; if an update failed, its failure reason says why.',
       async run(ctx) {
         const found = await findAgentRuntimesByName(ctx, RUNTIME_NAME);
         if (found.length === 0) return fail(`no agent runtime named ${RUNTIME_NAME} in ${ctx.region}`, { expected: `one runtime named ${RUNTIME_NAME}`, actual: 'none' });
         if (found.length > 1) return fail(`${found.length} runtimes are named ${RUNTIME_NAME}; keep exactly one`, { expected: 1, actual: found.map((r) => r.agentRuntimeId) });
-        const runtime = await getAgentRuntime(ctx, found[0]!.agentRuntimeId!);
-        if (!runtime) return error(`runtime ${RUNTIME_NAME} disappeared while grading; grade again`);
-        const detail = {
-          expected: 'status READY, inbound auth IAM (no JWT authorizer)',
-          actual: { version: runtime.agentRuntimeVersion, status: runtime.status, failureReason: runtime.failureReason, protocol: runtime.protocolConfiguration?.serverProtocol ?? 'HTTP', jwtInbound: runtime.authorizerConfiguration?.customJWTAuthorizer !== undefined },
-          resource: runtime.agentRuntimeArn,
-        };
+        const id = found[0]!.agentRuntimeId!;
+        const first = await getAgentRuntime(ctx, id);
+        if (!first) return error(`runtime ${RUNTIME_NAME} disappeared while grading; grade again`);
+        const runtime = await settled(ctx, `runtime ${RUNTIME_NAME}`, first, (r) => r.status, () => getAgentRuntime(ctx, id));
+        if (!runtime) return error(`runtime ${RUNTIME_NAME} version ${first.agentRuntimeVersion} was still ${first.status} after ${SETTLE_WAIT_MS / 1000} s; grade again when it is READY`, { resource: first.agentRuntimeArn });
+        const detail = { expected: 'status READY', actual: { version: runtime.agentRuntimeVersion, status: runtime.status, failureReason: runtime.failureReason }, resource: runtime.agentRuntimeArn };
         if (runtime.status !== 'READY') return fail(`runtime ${RUNTIME_NAME} version ${runtime.agentRuntimeVersion} is ${runtime.status}${runtime.failureReason ? `: ${runtime.failureReason}` : ''}`, detail);
-        if (runtime.authorizerConfiguration?.customJWTAuthorizer) return fail('the runtime only accepts JWT bearer tokens, so it cannot be called with AWS credentials as the instructions require', detail);
         return pass(`runtime ${runtime.agentRuntimeId} version ${runtime.agentRuntimeVersion} is READY`, detail);
       },
     },
     {
-      // Passes when the runtime has an endpoint whose status is READY.
+      // Passes when the runtime's DEFAULT endpoint is READY (CREATING or UPDATING is waited out) and the version it serves accepts IAM (SigV4) callers.
       id: 'runtime-endpoint-ready',
-      title: 'The runtime has a READY endpoint',
+      title: 'The DEFAULT endpoint is READY and accepts AWS credentials',
       points: 10,
       critical: true,
       dependsOn: ['runtime-ready'],
-      hint: 'A runtime is called through an endpoint (the DEFAULT one, or one you create); check that it finished deploying.',
+      timeoutMs: SETTLE_WAIT_MS + 60_000,
+      hint: 'SkillProof calls the DEFAULT endpoint, which serves the runtime\'s latest version once it has deployed; keep the inbound authentication of that version on IAM.',
       async run(ctx) {
         const runtime = await theRuntime(ctx);
-        const endpoints = await runtimeEndpoints(ctx, runtime.agentRuntimeId);
-        const endpoint = readyEndpoint(endpoints);
-        const detail = { expected: 'an endpoint with status READY', actual: endpoints.map((e) => ({ name: e.name, status: e.status, liveVersion: e.liveVersion })), resource: runtime.agentRuntimeArn };
-        if (!endpoint) return fail(endpoints.length === 0 ? 'the runtime has no endpoint' : `no endpoint is READY (${endpoints.map((e) => `${e.name}: ${e.status}`).join(', ')})`, detail);
-        return pass(`endpoint ${endpoint.name} is READY on version ${endpoint.liveVersion ?? '?'}`, { ...detail, resource: endpoint.agentRuntimeEndpointArn });
+        const read = () => getRuntimeEndpoint(ctx, runtime.agentRuntimeId, ENDPOINT_NAME);
+        const first = await read();
+        if (!first) return fail(`runtime ${RUNTIME_NAME} has no ${ENDPOINT_NAME} endpoint`, { expected: `endpoint ${ENDPOINT_NAME}`, actual: 'none', resource: runtime.agentRuntimeArn });
+        const endpoint = await settled(ctx, `endpoint ${ENDPOINT_NAME}`, first, (e) => e.status, read);
+        if (!endpoint) return error(`endpoint ${ENDPOINT_NAME} of ${RUNTIME_NAME} was still ${first.status} (to version ${first.targetVersion ?? '?'}) after ${SETTLE_WAIT_MS / 1000} s; grade again when it is READY`, { resource: first.agentRuntimeEndpointArn });
+        const detail = { expected: `endpoint ${ENDPOINT_NAME} READY, serving a version with IAM inbound auth`, actual: { status: endpoint.status, liveVersion: endpoint.liveVersion, targetVersion: endpoint.targetVersion, failureReason: endpoint.failureReason }, resource: endpoint.agentRuntimeEndpointArn };
+        if (endpoint.status !== 'READY') return fail(`endpoint ${ENDPOINT_NAME} of ${RUNTIME_NAME} is ${endpoint.status}${endpoint.failureReason ? `: ${endpoint.failureReason}` : ''}`, detail);
+        if (!endpoint.liveVersion) return fail(`endpoint ${ENDPOINT_NAME} of ${RUNTIME_NAME} serves no version`, detail);
+        const live = await getAgentRuntime(ctx, runtime.agentRuntimeId, endpoint.liveVersion);
+        if (!live) return error(`version ${endpoint.liveVersion} of ${RUNTIME_NAME}, which endpoint ${ENDPOINT_NAME} serves, could not be read; grade again`, detail);
+        const served = { ...detail, actual: { ...detail.actual, protocol: live.protocolConfiguration?.serverProtocol ?? 'HTTP', jwtInbound: live.authorizerConfiguration?.customJWTAuthorizer !== undefined } };
+        if (live.authorizerConfiguration?.customJWTAuthorizer) return fail(`version ${endpoint.liveVersion} of ${RUNTIME_NAME}, which endpoint ${ENDPOINT_NAME} serves, only accepts JWT bearer tokens, so it cannot be called with AWS credentials as the instructions require`, served);
+        return pass(`endpoint ${ENDPOINT_NAME} is READY on version ${endpoint.liveVersion}`, served);
       },
     },
     {
-      // Passes when exactly one gateway is named helpdesk-tools, speaks MCP and is READY.
+      // Passes when exactly one gateway is named helpdesk-tools, speaks MCP and is READY (CREATING or UPDATING is waited out).
       id: 'gateway-exists',
       title: 'Gateway helpdesk-tools is READY',
       points: 5,
       critical: true,
+      timeoutMs: SETTLE_WAIT_MS + 60_000,
       hint: 'Create one AgentCore Gateway (MCP) with the name from the instructions and wait until it is ready.',
       async run(ctx) {
         const found = await findGatewaysByName(ctx, GATEWAY_NAME);
         if (found.length === 0) return fail(`no gateway named ${GATEWAY_NAME} in ${ctx.region}`, { expected: `one gateway named ${GATEWAY_NAME}`, actual: 'none' });
         if (found.length > 1) return fail(`${found.length} gateways are named ${GATEWAY_NAME}; keep exactly one`, { expected: 1, actual: found.map((g) => g.gatewayId) });
-        const gateway = await getGateway(ctx, found[0]!.gatewayId!);
-        if (!gateway) return error(`gateway ${GATEWAY_NAME} disappeared while grading; grade again`);
+        const id = found[0]!.gatewayId!;
+        const first = await getGateway(ctx, id);
+        if (!first) return error(`gateway ${GATEWAY_NAME} disappeared while grading; grade again`);
+        const gateway = await settled(ctx, `gateway ${GATEWAY_NAME}`, first, (g) => g.status, () => getGateway(ctx, id));
+        if (!gateway) return error(`gateway ${GATEWAY_NAME} was still ${first.status} after ${SETTLE_WAIT_MS / 1000} s; grade again when it is READY`, { resource: first.gatewayArn });
         const detail = { expected: 'protocol MCP, status READY', actual: { status: gateway.status, protocol: gateway.protocolType, statusReasons: gateway.statusReasons }, resource: gateway.gatewayArn };
         if (gateway.protocolType !== 'MCP') return fail(`gateway ${GATEWAY_NAME} speaks ${gateway.protocolType ?? 'no protocol'}, not MCP`, detail);
-        if (gateway.status !== 'READY') return fail(`gateway ${GATEWAY_NAME} is ${gateway.status}`, detail);
+        if (gateway.status !== 'READY') return fail(`gateway ${GATEWAY_NAME} is ${gateway.status}${gateway.statusReasons?.length ? `: ${gateway.statusReasons.join('; ')}` : ''}`, detail);
         return pass(`gateway ${gateway.gatewayId} is READY at ${gateway.gatewayUrl ?? 'its MCP URL'}`, detail);
       },
     },
     {
-      // Passes when the gateway's authorizer is CUSTOM_JWT with a discovery URL and at least one allowed audience or client.
+      // Passes when the gateway's authorizer is CUSTOM_JWT on the sandbox's user pool and restricts tokens by client, scope or claim (not by audience, which Cognito access tokens lack).
       id: 'gateway-jwt-authoriser',
-      title: 'The gateway admits callers by JWT',
+      title: 'The gateway admits callers by JWT from the sandbox\'s user pool',
       points: 15,
       critical: true,
       dependsOn: ['gateway-exists'],
-      hint: 'Configure the gateway\'s inbound authorisation with your identity provider\'s OpenID Connect discovery URL, and say which audience or app clients may call it.',
+      hint: 'Configure the gateway\'s inbound authorisation with the discovery URL of the user pool the sandbox provides, and restrict it to the agent\'s app client (by allowed clients, allowed scopes or a custom claim).',
       async run(ctx) {
         const gateway = await getGateway(ctx, (await theGateway(ctx)).gatewayId);
         if (!gateway) return error(`gateway ${GATEWAY_NAME} disappeared while grading; grade again`);
+        const found = await theIdentityProvider(ctx);
+        if (!found.ok) return error(found.problem);
+        const detail = { expected: `CUSTOM_JWT from ${found.idp.discoveryUrl}, restricted by allowed clients, scopes or claims`, actual: { authorizerType: gateway.authorizerType, authorizerConfiguration: gateway.authorizerConfiguration ?? 'none' }, resource: gateway.gatewayArn };
         const judgement = judgeJwtAuthoriser(gateway);
-        const detail = { expected: 'CUSTOM_JWT, discovery URL, allowed audience or clients', actual: { authorizerType: gateway.authorizerType, authorizerConfiguration: gateway.authorizerConfiguration ?? 'none' }, resource: gateway.gatewayArn };
-        return judgement.ok ? pass(judgement.reason, detail) : fail(judgement.reason, detail);
+        if (!judgement.ok) return fail(judgement.reason, detail);
+        const discoveryUrl = gateway.authorizerConfiguration?.customJWTAuthorizer?.discoveryUrl;
+        if (discoveryUrl !== found.idp.discoveryUrl) return fail(`the gateway trusts ${cognitoPoolOf(discoveryUrl) ? `user pool ${cognitoPoolOf(discoveryUrl)}` : discoveryUrl}, not the sandbox's user pool ${found.idp.poolId}, so SkillProof's tokens cannot reach it`, detail);
+        return pass(judgement.reason, detail);
       },
     },
     {
@@ -218,6 +298,74 @@ export default defineGrader({
           return pass(`target ${tool.targetName} exposes ${fn.FunctionName} as ${tool.tools?.join(', ') ?? 'the tools of its S3 schema'}`, { ...detail, resource: fn.FunctionArn });
         }
         return fail(problems.join('; '), detail);
+      },
+    },
+    {
+      // Passes when, with a token of the sandbox's agent client, the gateway answers MCP initialize and tools/list with get_ticket_status, and tools/call returns the probe's ticket id without an error.
+      id: 'gateway-mcp-tool-call',
+      title: 'The gateway serves the ticket tool over MCP to the agent\'s client',
+      points: 10,
+      critical: true,
+      dependsOn: ['gateway-jwt-authoriser', 'gateway-lambda-tool'],
+      timeoutMs: 120_000,
+      hint: 'Call your gateway yourself: get a token for the agent\'s app client from the sandbox\'s user pool (client-credentials grant), then send MCP initialize, tools/list and tools/call for the ticket tool with it.',
+      async run(ctx) {
+        const gateway = await theGatewayEndpoint(ctx);
+        const token = await tokenOf(ctx, 'agent');
+        if (!token.ok) return error(token.problem, { resource: gateway.arn });
+        const { ticketId } = probeFact(ctx.nonce);
+        const mcp = new McpClient(ctx, gateway.url, token.accessToken);
+        const steps: Record<string, unknown> = {};
+        const expected = `initialize and tools/list answered; tools/call ${TOOL_NAME}({ticketId: ${ticketId}}) answers without error and mentions ${ticketId}`;
+        const verdictOf = (step: string, reply: McpReply) => {
+          steps[step] = replySummary(reply);
+          if (reply.status >= 500) return error(`the gateway answered ${step} with HTTP ${reply.status}; grade again`, { expected, actual: steps, resource: gateway.arn });
+          if (refused(reply.status)) return fail(`the gateway refused a token of the sandbox's app client ${IDP.agentClient} on ${step} (HTTP ${reply.status}${reply.headers['www-authenticate'] ? `: ${reply.headers['www-authenticate']}` : ''})`, { expected, actual: steps, resource: gateway.arn });
+          if (reply.status !== 200 || !reply.message) return fail(`the gateway answered ${step} with HTTP ${reply.status} and no JSON-RPC answer at ${gateway.url}`, { expected, actual: steps, resource: gateway.arn });
+          if (reply.message.error) return fail(`the gateway answered ${step} with JSON-RPC error ${reply.message.error.code ?? '?'}: ${reply.message.error.message ?? ''}`, { expected, actual: steps, resource: gateway.arn });
+          return undefined;
+        };
+        const init = await mcp.initialize(gateway.versions);
+        const initVerdict = verdictOf('initialize', init);
+        if (initVerdict) return initVerdict;
+        const list = await mcp.request('tools/list', {});
+        const listVerdict = verdictOf('tools/list', list);
+        if (listVerdict) return listVerdict;
+        const tools = Array.isArray(list.message!.result!.tools) ? (list.message!.result!.tools as Array<{ name?: unknown }>).map((t) => String(t.name)) : [];
+        steps['tools/list'] = { ...(steps['tools/list'] as object), tools };
+        const tool = tools.find((name) => isGatewayTool(name, TOOL_NAME));
+        if (!tool) return fail(`the gateway lists no tool ${TOOL_NAME} (it lists: ${tools.join(', ') || 'none'})`, { expected, actual: steps, resource: gateway.arn });
+        const call = await mcp.request('tools/call', { name: tool, arguments: { ticketId } });
+        const callVerdict = verdictOf('tools/call', call);
+        if (callVerdict) return callVerdict;
+        const text = toolResultText(call.message!.result);
+        steps['tools/call'] = { ...(steps['tools/call'] as object), tool, isError: call.message!.result!.isError === true, text: excerpt(text) };
+        if (call.message!.result!.isError === true) return fail(`tools/call ${tool} failed: ${excerpt(text)}`, { expected, actual: steps, resource: gateway.arn });
+        if (!text.includes(ticketId)) return fail(`tools/call ${tool} answered, but its result does not mention ticket ${ticketId}: ${excerpt(text)}`, { expected, actual: steps, resource: gateway.arn });
+        return pass(`tools/call ${tool} answered for ticket ${ticketId}`, { expected, actual: steps, resource: gateway.arn });
+      },
+    },
+    {
+      // Passes when the gateway refuses an MCP request without a token, and one with a token of the sandbox's other app client (HTTP 401 or 403).
+      id: 'gateway-refuses-other-callers',
+      title: 'The gateway refuses callers without the agent\'s token',
+      points: 5,
+      critical: true,
+      dependsOn: ['gateway-jwt-authoriser'],
+      timeoutMs: 60_000,
+      hint: 'Only the agent\'s app client may call the gateway: a request without a token, or with a token of another app client of the same user pool, must be refused.',
+      async run(ctx) {
+        const gateway = await theGatewayEndpoint(ctx);
+        const other = await tokenOf(ctx, 'other');
+        if (!other.ok) return error(other.problem, { resource: gateway.arn });
+        const tries: Record<string, unknown> = {};
+        for (const [who, bearer] of [['no token', undefined], [`a token of app client ${IDP.otherClient}`, other.accessToken]] as const) {
+          const reply = await new McpClient(ctx, gateway.url, bearer).request('tools/list', {});
+          tries[who] = replySummary(reply);
+          if (reply.status >= 500) return error(`the gateway answered HTTP ${reply.status} to a request with ${who}; grade again`, { actual: tries, resource: gateway.arn });
+          if (!refused(reply.status)) return fail(`the gateway answered HTTP ${reply.status} to tools/list with ${who}: it must refuse every caller but the agent's app client ${IDP.agentClient}`, { expected: 'HTTP 401 or 403', actual: tries, resource: gateway.arn });
+        }
+        return pass(`the gateway refused a request without a token and one from app client ${IDP.otherClient}`, { expected: 'HTTP 401 or 403', actual: tries, resource: gateway.arn });
       },
     },
     {

@@ -1,17 +1,19 @@
 import {
   BedrockAgentCoreControlClient,
   GetAgentRuntimeCommand,
+  GetAgentRuntimeEndpointCommand,
   GetGatewayCommand,
   GetGatewayTargetCommand,
   GetMemoryCommand,
-  ListAgentRuntimeEndpointsCommand,
   ListAgentRuntimesCommand,
   ListGatewaysCommand,
   ListGatewayTargetsCommand,
   ListMemoriesCommand,
   type AgentRuntime,
-  type AgentRuntimeEndpoint,
+  type CustomJWTAuthorizerConfiguration,
+  type CustomClaimValidationType,
   type GatewaySummary,
+  type GetAgentRuntimeEndpointResponse,
   type GetAgentRuntimeResponse,
   type GetGatewayResponse,
   type GetGatewayTargetCommandOutput,
@@ -35,25 +37,21 @@ export function findAgentRuntimesByName(ctx: CheckContext, name: string): Promis
   });
 }
 
-/** A runtime's latest version, or undefined when it does not exist. */
-export function getAgentRuntime(ctx: CheckContext, agentRuntimeId: string): Promise<GetAgentRuntimeResponse | undefined> {
-  return orNotFound(ctx.client(BedrockAgentCoreControlClient).send(new GetAgentRuntimeCommand({ agentRuntimeId })));
+/** A runtime's latest version (or the version asked for), or undefined when it does not exist. */
+export function getAgentRuntime(ctx: CheckContext, agentRuntimeId: string, agentRuntimeVersion?: string): Promise<GetAgentRuntimeResponse | undefined> {
+  return orNotFound(ctx.client(BedrockAgentCoreControlClient).send(new GetAgentRuntimeCommand({ agentRuntimeId, ...(agentRuntimeVersion ? { agentRuntimeVersion } : {}) })));
 }
 
-export function runtimeEndpoints(ctx: CheckContext, agentRuntimeId: string): Promise<AgentRuntimeEndpoint[]> {
-  const client = ctx.client(BedrockAgentCoreControlClient);
-  return allPages(
-    (nextToken) => client.send(new ListAgentRuntimeEndpointsCommand({ agentRuntimeId, maxResults: 100, ...(nextToken ? { nextToken } : {}) })),
-    (page) => page.runtimeEndpoints,
-    (page) => page.nextToken,
-  );
+/** One endpoint of a runtime by name (`DEFAULT` always exists while the runtime does), or undefined. */
+export function getRuntimeEndpoint(ctx: CheckContext, agentRuntimeId: string, endpointName: string): Promise<GetAgentRuntimeEndpointResponse | undefined> {
+  return orNotFound(ctx.client(BedrockAgentCoreControlClient).send(new GetAgentRuntimeEndpointCommand({ agentRuntimeId, endpointName })));
 }
 
-/** The endpoint a caller should use: DEFAULT when it is READY, otherwise the first READY one. */
-export function readyEndpoint(endpoints: readonly AgentRuntimeEndpoint[]): AgentRuntimeEndpoint | undefined {
-  const ready = endpoints.filter((e) => e.status === 'READY');
-  return ready.find((e) => e.name === 'DEFAULT') ?? ready[0];
-}
+/**
+ * States a runtime or endpoint passes through while AgentCore deploys a version: worth waiting out, not
+ * judging (AgentRuntimeStatus and AgentRuntimeEndpointStatus share them).
+ */
+export const RUNTIME_TRANSITIONAL: ReadonlySet<string> = new Set(['CREATING', 'UPDATING']);
 
 /** Gateways whose name is exactly `name`. */
 export function findGatewaysByName(ctx: CheckContext, name: string): Promise<GatewaySummary[]> {
@@ -91,20 +89,49 @@ export interface JwtJudgement {
   reason: string;
 }
 
+/** An Amazon Cognito user pool's OpenID Connect discovery URL: https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/openid-configuration */
+const COGNITO_DISCOVERY = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/([^/]+)\/\.well-known\/openid-configuration$/;
+
+/** The user pool id in a Cognito discovery URL, or undefined for another identity provider. */
+export function cognitoPoolOf(discoveryUrl: string | undefined): string | undefined {
+  return COGNITO_DISCOVERY.exec(discoveryUrl ?? '')?.[1];
+}
+
+function describeClaim(c: CustomClaimValidationType): string {
+  const match = c.authorizingClaimMatchValue;
+  const value = match?.claimMatchValue?.matchValueString ?? match?.claimMatchValue?.matchValueStringList?.join('|') ?? '?';
+  return `${c.inboundTokenClaimName ?? '?'} ${match?.claimMatchOperator ?? '?'} ${value}`;
+}
+
+/** The restrictions a JWT authorizer places on tokens beyond their issuer, in words (empty: none). */
+export function jwtRestrictions(jwt: Pick<CustomJWTAuthorizerConfiguration, 'allowedAudience' | 'allowedClients' | 'allowedScopes' | 'customClaims'>): string[] {
+  return [
+    jwt.allowedAudience?.length ? `audience ${jwt.allowedAudience.join(', ')}` : '',
+    jwt.allowedClients?.length ? `client(s) ${jwt.allowedClients.join(', ')}` : '',
+    jwt.allowedScopes?.length ? `scope(s) ${jwt.allowedScopes.join(', ')}` : '',
+    jwt.customClaims?.length ? `claim(s) ${jwt.customClaims.map(describeClaim).join('; ')}` : '',
+  ].filter(Boolean);
+}
+
 /**
  * Whether a gateway admits callers by JWT: authorizer type CUSTOM_JWT with an OpenID Connect discovery URL
- * (https, ending in /.well-known/openid-configuration) and at least one allowed audience or client, so
- * that not every token the identity provider issues gets in.
+ * (https, ending in /.well-known/openid-configuration) and at least one restriction (allowed audience,
+ * clients, scopes or custom claims), so that not every token the identity provider issues gets in.
+ * Amazon Cognito access tokens carry `client_id` and no `aud` claim, so a Cognito-backed gateway that
+ * requires an audience rejects every access token.
  */
 export function judgeJwtAuthoriser(gateway: Pick<GetGatewayResponse, 'authorizerType' | 'authorizerConfiguration'>): JwtJudgement {
   if (gateway.authorizerType !== 'CUSTOM_JWT') return { ok: false, reason: `the gateway's authorizer type is ${gateway.authorizerType ?? 'unset'}, not CUSTOM_JWT` };
   const jwt = gateway.authorizerConfiguration?.customJWTAuthorizer;
   if (!jwt?.discoveryUrl) return { ok: false, reason: 'the JWT authorizer has no discovery URL' };
   if (!/^https:\/\/.+\/\.well-known\/openid-configuration$/.test(jwt.discoveryUrl)) return { ok: false, reason: `the discovery URL ${jwt.discoveryUrl} is not an https OpenID Connect discovery document (…/.well-known/openid-configuration)` };
-  const audiences = jwt.allowedAudience ?? [];
-  const clients = jwt.allowedClients ?? [];
-  if (audiences.length === 0 && clients.length === 0) return { ok: false, reason: 'the JWT authorizer allows no specific audience or client, so any token from the issuer is accepted' };
-  return { ok: true, reason: `CUSTOM_JWT from ${jwt.discoveryUrl}, ${[audiences.length ? `audience ${audiences.join(', ')}` : '', clients.length ? `client(s) ${clients.join(', ')}` : ''].filter(Boolean).join(' and ')}` };
+  const restrictions = jwtRestrictions(jwt);
+  if (restrictions.length === 0) return { ok: false, reason: 'the JWT authorizer allows no specific audience, client, scope or claim, so any token from the issuer is accepted' };
+  const pool = cognitoPoolOf(jwt.discoveryUrl);
+  if (pool && jwt.allowedAudience?.length) {
+    return { ok: false, reason: `the gateway trusts Amazon Cognito user pool ${pool} but requires audience ${jwt.allowedAudience.join(', ')}: Cognito access tokens carry client_id, not aud, so the gateway rejects every access token` };
+  }
+  return { ok: true, reason: `CUSTOM_JWT from ${jwt.discoveryUrl}, ${restrictions.join(' and ')}` };
 }
 
 export interface LambdaTool {
@@ -202,4 +229,101 @@ function collectStrings(value: unknown, out: string[]): void {
 export function mentionsCode(text: string, code: string): boolean {
   const squash = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
   return squash(code).length > 0 && squash(text).includes(squash(code));
+}
+
+/** One JSON-RPC answer of an MCP server. */
+export interface McpMessage {
+  jsonrpc?: string;
+  id?: number | string | null;
+  result?: Record<string, unknown>;
+  error?: { code?: number; message?: string };
+}
+
+export interface McpReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The JSON-RPC answer to the request, when the body holds one (JSON or server-sent events). */
+  message?: McpMessage;
+}
+
+/** The MCP protocol versions SkillProof's client speaks, newest first. */
+export const MCP_PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26'];
+
+/**
+ * The JSON-RPC answer with id `id` in an MCP streamable-HTTP body: a JSON object, or server-sent events
+ * whose `data:` lines hold JSON-RPC messages.
+ */
+export function mcpMessageOf(body: string, contentType: string | undefined, id: number): McpMessage | undefined {
+  const candidates: string[] = (contentType ?? '').includes('text/event-stream')
+    ? body.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim())
+    : [body];
+  for (const text of candidates) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
+        if (m !== null && typeof m === 'object' && (m as McpMessage).id === id) return m as McpMessage;
+      }
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+/** An MCP client session over streamable HTTP (one POST per JSON-RPC message), through the recorded HTTP probe. */
+export class McpClient {
+  private nextId = 1;
+  private sessionId?: string;
+  private protocolVersion?: string;
+
+  constructor(
+    private readonly ctx: CheckContext,
+    readonly url: string,
+    private readonly bearer: string | undefined,
+  ) {}
+
+  private headers(): Record<string, string> {
+    return {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(this.bearer ? { authorization: `Bearer ${this.bearer}` } : {}),
+      ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}),
+      ...(this.protocolVersion ? { 'mcp-protocol-version': this.protocolVersion } : {}),
+    };
+  }
+
+  /** Sends one request and returns the HTTP answer with its JSON-RPC message. */
+  async request(method: string, params: Record<string, unknown>): Promise<McpReply> {
+    const id = this.nextId++;
+    const res = await this.ctx.http.request({ method: 'POST', url: this.url, headers: this.headers(), body: JSON.stringify({ jsonrpc: '2.0', id, method, params }), timeoutMs: 30_000 });
+    const message = mcpMessageOf(res.body, res.headers['content-type'], id);
+    return { ...res, ...(message ? { message } : {}) };
+  }
+
+  /** `initialize`, then the `notifications/initialized` notification; keeps the session id and protocol version the server chose. */
+  async initialize(supportedVersions: readonly string[] | undefined): Promise<McpReply> {
+    const protocolVersion = MCP_PROTOCOL_VERSIONS.find((v) => supportedVersions?.includes(v)) ?? supportedVersions?.[0] ?? MCP_PROTOCOL_VERSIONS[MCP_PROTOCOL_VERSIONS.length - 1]!;
+    const reply = await this.request('initialize', { protocolVersion, capabilities: {}, clientInfo: { name: 'skillproof-grader', version: '1.0.0' } });
+    if (reply.status !== 200 || !reply.message?.result) return reply;
+    const chosen = reply.message.result.protocolVersion;
+    this.protocolVersion = typeof chosen === 'string' ? chosen : protocolVersion;
+    const session = reply.headers['mcp-session-id'];
+    if (session) this.sessionId = session;
+    await this.ctx.http.request({ method: 'POST', url: this.url, headers: this.headers(), body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), timeoutMs: 30_000 });
+    return reply;
+  }
+}
+
+/** The text parts of an MCP `tools/call` result, joined. */
+export function toolResultText(result: Record<string, unknown> | undefined): string {
+  const content = Array.isArray(result?.content) ? (result.content as unknown[]) : [];
+  const texts = content.map((c) => (c !== null && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : ''));
+  const structured = result?.structuredContent !== undefined ? JSON.stringify(result.structuredContent) : '';
+  return [...texts, structured].filter(Boolean).join('\n');
+}
+
+/** An MCP tool's name as an AgentCore gateway lists it: `<target name>___<tool name>`, or the bare name. */
+export function isGatewayTool(listedName: string, toolName: string): boolean {
+  return listedName === toolName || listedName.endsWith(`___${toolName}`);
 }

@@ -187,7 +187,9 @@ export class GradingSession {
       }
     }
     const seqs: number[] = [];
-    const promise = this.withRetry(service, operation, input, live, scope, seqs, schema).catch((err: unknown) => {
+    // A simulated world, like AWS, is sent the request as the grader made it; only the record is redacted.
+    const sent = this.config.mode === 'simulate' ? encodeValue(rawInput) : input;
+    const promise = this.withRetry(service, operation, input, sent, live, scope, seqs, schema).catch((err: unknown) => {
       tagCall(err, `${service}.${operation}`);
       throw err;
     });
@@ -199,6 +201,7 @@ export class GradingSession {
     service: string,
     operation: string,
     input: Json,
+    sentInput: Json,
     live: () => Promise<unknown>,
     scope: CallScope | undefined,
     seqs: number[],
@@ -206,7 +209,7 @@ export class GradingSession {
   ): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const output = await this.once(service, operation, input, live, scope, seqs, attempt);
+        const output = await this.once(service, operation, input, sentInput, live, scope, seqs, attempt);
         const problems = responseShapeProblems(schema, output, 5, `${service}.${operation}`);
         if (problems.length > 0) throw new MalformedResponse(`${service}.${operation}`, problems);
         return output;
@@ -223,6 +226,7 @@ export class GradingSession {
     service: string,
     operation: string,
     input: Json,
+    sentInput: Json,
     live: () => Promise<unknown>,
     scope: CallScope | undefined,
     seqs: number[],
@@ -250,7 +254,7 @@ export class GradingSession {
         const raw =
           this.config.mode === 'live'
             ? await drainStreams(await live())
-            : await drainStreams(await this.config.responder!(service, operation, decodeValue(input)));
+            : await drainStreams(await this.config.responder!(service, operation, decodeValue(sentInput)));
         const { $metadata, ...rest } = (raw ?? {}) as { $metadata?: { requestId?: string } };
         if ($metadata?.requestId) record.requestId = $metadata.requestId;
         sent = encodeValue(rest);

@@ -1,4 +1,4 @@
-import type { Json } from './canonical';
+import { canonicalJson, type Json } from './canonical';
 
 export const REDACTED = '[redacted]';
 
@@ -37,6 +37,7 @@ export function redact(value: Json, path: string[] = []): Json {
       const envMap = (parent === 'Environment' && key === 'Variables') || ENVIRONMENT_MAP.test(key);
       if (envMap) out[key] = redactStrings(v, true);
       else if (isSecretKey(key)) out[key] = redactStrings(v, false);
+      else if (key === 'body' && typeof v === 'string') out[key] = redactJsonBody(v);
       else out[key] = redact(v, [...path, key]);
     }
     return out;
@@ -60,6 +61,24 @@ function redactStrings(value: Json, all: boolean): Json {
     return out;
   }
   return value;
+}
+
+/**
+ * An HTTP body (an HTTP probe's request or response, or an AWS answer quoting one) that is a JSON
+ * document is redacted like any answer, so an OAuth token endpoint's `access_token` is never stored; the
+ * body stays a string, re-serialised only when a secret was replaced. Other bodies are kept as sent.
+ */
+function redactJsonBody(body: string): string {
+  const trimmed = body.trimStart();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return body;
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(body) as Json;
+  } catch {
+    return body;
+  }
+  const redacted = redact(parsed);
+  return canonicalJson(redacted) === canonicalJson(parsed) ? body : JSON.stringify(redacted);
 }
 
 /** `{"$date": …}` and `{"$bytes": …}` are encoded scalars (see canonical.ts), not structure. */

@@ -36,6 +36,22 @@ const seedSchema = z.discriminatedUnion('kind', [
     /** The table's sort key attribute, if the table has one. */
     sortKey: z.string().min(1).optional(),
   }),
+  /**
+   * An Amazon Cognito user pool that issues machine tokens: named `skillproof-<attempt>-<logicalId>`, with a
+   * hosted domain (its token endpoint), one resource server and app clients that have a secret and the
+   * client-credentials grant. Graders read a client's secret and ask the pool for a token.
+   */
+  z.strictObject({
+    kind: z.literal('cognito-user-pool'),
+    logicalId: kebabId.max(30),
+    resourceServer: z.strictObject({
+      /** The resource server's identifier: scopes are `<identifier>/<scope>`. */
+      identifier: z.string().regex(/^[\w.:/-]{1,256}$/),
+      scopes: z.array(z.string().regex(/^[\w.-]{1,256}$/)).min(1),
+    }),
+    /** App clients by name, each granted some of the resource server's scopes (names without the identifier). */
+    clients: z.array(z.strictObject({ name: z.string().regex(/^[\w\s+=,.@-]{1,128}$/), scopes: z.array(z.string().min(1)).min(1) })).min(1),
+  }),
 ]);
 export type SeedResource = z.infer<typeof seedSchema>;
 

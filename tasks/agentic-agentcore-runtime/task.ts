@@ -12,7 +12,7 @@ export default defineTask({
     candidate: {
       // bedrock: the agent's (and memory extraction's) on-demand model invocation; s3, ecr, codebuild: the
       // agent's code zip or container image (the AgentCore CLI builds images with CodeBuild); cognito-idp:
-      // an identity provider issuing the gateway's JWTs.
+      // the sandbox's user pool, which issues the gateway's JWTs (the candidate reads its app client's secret).
       services: ['bedrock-agentcore', 'bedrock', 'lambda', 'iam', 'logs', 's3', 'ecr', 'codebuild', 'cognito-idp', 'xray', 'cloudformation'],
       deniedActions: [...BEDROCK_COST_CONTROLS],
       solutionActions: [
@@ -24,8 +24,7 @@ export default defineTask({
         'bedrock-agentcore:InvokeAgentRuntime',
         'bedrock:InvokeModel',
         'lambda:CreateFunction',
-        'cognito-idp:CreateUserPool',
-        'cognito-idp:CreateUserPoolClient',
+        'cognito-idp:DescribeUserPoolClient',
         's3:PutObject',
         'iam:CreateRole',
         'iam:PutRolePolicy',
@@ -36,7 +35,7 @@ export default defineTask({
       reads: [
         'bedrock-agentcore:ListAgentRuntimes',
         'bedrock-agentcore:GetAgentRuntime',
-        'bedrock-agentcore:ListAgentRuntimeEndpoints',
+        'bedrock-agentcore:GetAgentRuntimeEndpoint',
         'bedrock-agentcore:ListGateways',
         'bedrock-agentcore:GetGateway',
         'bedrock-agentcore:ListGatewayTargets',
@@ -45,11 +44,28 @@ export default defineTask({
         'bedrock-agentcore:GetMemory',
         'bedrock-agentcore:ListMemoryRecords',
         'lambda:GetFunctionConfiguration',
+        // The seeded user pool, its app clients and their secrets: the grader asks the pool for tokens.
+        'cognito-idp:ListUserPools',
+        'cognito-idp:DescribeUserPool',
+        'cognito-idp:ListUserPoolClients',
+        'cognito-idp:DescribeUserPoolClient',
       ],
       probes: ['bedrock-agentcore:InvokeAgentRuntime'],
       probeResources: { 'bedrock-agentcore:InvokeAgentRuntime': ['arn:aws:bedrock-agentcore:{region}:{account}:runtime/*'] },
     },
-    seed: [],
+    // The identity provider the gateway must trust: the grader takes tokens of `helpdesk-agent` (which must
+    // get in) and `helpdesk-reporting` (which must not) by the client-credentials grant.
+    seed: [
+      {
+        kind: 'cognito-user-pool',
+        logicalId: 'helpdesk-idp',
+        resourceServer: { identifier: 'helpdesk-tools', scopes: ['invoke', 'reports'] },
+        clients: [
+          { name: 'helpdesk-agent', scopes: ['invoke'] },
+          { name: 'helpdesk-reporting', scopes: ['reports'] },
+        ],
+      },
+    ],
     budgetUsd: 30,
   },
   passRule: { passMark: 1 },

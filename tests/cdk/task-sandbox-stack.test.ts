@@ -239,6 +239,54 @@ describe('TaskSandboxStack', () => {
     });
   });
 
+  describe('seeded user pool (agentic-agentcore-runtime)', () => {
+    let idp: BuiltSandbox;
+    let idpTemplate: Template;
+    beforeAll(() => {
+      const entry = loadCatalog().get('agentic-agentcore-runtime');
+      idp = buildSandbox([{ id: entry.task.id, blueprint: entry.task.blueprint, timeLimitMinutes: entry.task.timeLimitMinutes }], 'att-9');
+      idpTemplate = Template.fromJSON(idp.template as unknown as Record<string, unknown>);
+    });
+
+    it('creates a tagged pool named skillproof-<attempt>-<logical id> without sign-up, and a hosted domain unique to the stack', () => {
+      idpTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+        UserPoolName: 'skillproof-att-9-helpdesk-idp',
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        UserPoolTags: Match.objectLike({ 'skillproof:attempt': 'att-9' }),
+      });
+      const domain = Object.values(idp.template.Resources).find((r) => r.Type === 'AWS::Cognito::UserPoolDomain')!;
+      expect(String(idp.resolved.resolve(domain.Properties!.Domain))).toMatch(/^skillproof-helpdesk-idp-[0-9a-f]{8}$/);
+    });
+
+    it('gives each app client a secret, only the client-credentials grant and only its own scope', () => {
+      idpTemplate.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', { Identifier: 'helpdesk-tools', Scopes: [{ ScopeName: 'invoke', ScopeDescription: 'invoke' }, { ScopeName: 'reports', ScopeDescription: 'reports' }] });
+      for (const [name, scope] of [['helpdesk-agent', 'invoke'], ['helpdesk-reporting', 'reports']]) {
+        idpTemplate.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+          ClientName: name,
+          GenerateSecret: true,
+          AllowedOAuthFlows: ['client_credentials'],
+          AllowedOAuthFlowsUserPoolClient: true,
+          AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('ResourceServer') }, `/${scope}`]] }],
+        });
+      }
+    });
+
+    it('reports the pool id in the Seeds output, and has no cdk-nag finding left unexplained', () => {
+      const seeds = idp.template.Outputs!.Seeds!;
+      expect(JSON.stringify(seeds.Value)).toContain('"userPools\\":{\\"helpdesk-idp\\":');
+      const report = new AwsSolutionsChecks().validateScope(idp.stack);
+      expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`)).toEqual([]);
+    });
+
+    it('refuses a client granted a scope the resource server does not define', () => {
+      const bad = parse({
+        ...ordersApiLike,
+        blueprint: { ...ordersApiLike.blueprint, seed: [{ kind: 'cognito-user-pool', logicalId: 'idp', resourceServer: { identifier: 'api', scopes: ['read'] }, clients: [{ name: 'app', scopes: ['write'] }] }] },
+      });
+      expect(() => buildSandbox([bad], 'bad-pool')).toThrow(/client "app" is granted scope "write", which resource server api does not define/);
+    });
+  });
+
   describe('budget and expiry', () => {
     it('alerts at 80 % of the budget and freezes the candidate role at 100 %', () => {
       template.hasResourceProperties('AWS::Budgets::Budget', {

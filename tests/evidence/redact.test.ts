@@ -79,6 +79,19 @@ describe('redaction', () => {
     );
   });
 
+  it('redacts the tokens in a JSON HTTP body (an OAuth token endpoint\'s answer), keeping the body a string and its other members', () => {
+    const answer = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"eyJ.a.b","id_token":"eyJ.c.d","refresh_token":"r","expires_in":3600,"token_type":"Bearer"}' };
+    const stored = redact(encodeValue(answer)) as typeof answer;
+    expect(JSON.parse(stored.body)).toEqual({ access_token: REDACTED, id_token: REDACTED, refresh_token: REDACTED, expires_in: 3600, token_type: 'Bearer' });
+    expect(redact(encodeValue({ input: { body: '{"client_secret":"s","grant_type":"client_credentials"}' } }))).toEqual({ input: { body: `{"client_secret":"${REDACTED}","grant_type":"client_credentials"}` } });
+  });
+
+  it('keeps an HTTP body without secrets exactly as sent, JSON or not', () => {
+    for (const body of ['{ "jsonrpc": "2.0", "id": 3, "result": {"isError": false} }', 'grant_type=client_credentials&scope=helpdesk-tools%2Finvoke', '{not json', '']) {
+      expect(redact(encodeValue({ status: 200, body }))).toEqual({ status: 200, body });
+    }
+  });
+
   it('is idempotent, so re-storing a stored answer changes nothing', () => {
     fc.assert(fc.property(json, (value) => expect(redact(redact(value))).toEqual(redact(value))), { seed: 1107, numRuns: 300 });
   });

@@ -166,6 +166,31 @@ describe('planted secrets', () => {
     expect(leaked(JSON.stringify(session.transcript))).toEqual([]);
   });
 
+  it('never keep an OAuth token a token endpoint answers, while the simulated endpoint is sent the request as made', async () => {
+    const seen: unknown[] = [];
+    const session = new GradingSession({
+      mode: 'simulate',
+      region: 'eu-west-1',
+      attemptId: 'secrets-token-body',
+      nonce: '70ce770ce770ce77',
+      startedAt: new Date('2026-01-15T10:00:00Z'),
+      probes: ['http:POST'],
+      responder: (_service, _operation, input) => {
+        seen.push(input);
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: SECRET.authorization, expires_in: 3600, token_type: 'Bearer' }) };
+      },
+    });
+    let answer = '';
+    try {
+      ({ body: answer } = (await session.inCheck('probe', () => session.http.request({ method: 'POST', url: 'https://idp.example.com/oauth2/token', headers: { Authorization: `Basic ${SECRET.apiKey}` }, body: 'grant_type=client_credentials' }))).value);
+    } finally {
+      session.destroy();
+    }
+    expect(JSON.stringify(seen)).toContain(SECRET.apiKey);
+    expect(answer).toContain(SECRET.authorization);
+    expect(leaked(JSON.stringify(session.transcript))).toEqual([]);
+  });
+
   it('never keep an AgentCore runtime environment value in the evidence', async () => {
     const agentcore = passScenarios.find(({ entry }) => entry.task.id === 'agentic-agentcore-runtime');
     expect(agentcore).toBeDefined();

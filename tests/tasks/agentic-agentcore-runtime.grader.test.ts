@@ -17,6 +17,7 @@ describe('agentic-agentcore-runtime', () => {
     expect(fact.statement).toContain(fact.code);
     expect(fact.sessionId(1)).not.toBe(fact.sessionId(2));
     expect(fact.sessionId(1).length).toBeGreaterThanOrEqual(33);
+    expect(fact.ticketId).toBe('HD-01234567');
   });
 
   it('passes the reference CDK solution: code-zip runtime, Cognito JWT gateway with a Lambda tool, semantic memory', async () => {
@@ -25,11 +26,27 @@ describe('agentic-agentcore-runtime', () => {
     expect(notPassing(report)).toEqual({});
   });
 
-  it('passes a container runtime on its own endpoint, streaming its answer, with a custom semantic-override strategy and JWT by audience', async () => {
+  it('waits out a runtime and DEFAULT endpoint that are UPDATING, then grades the version DEFAULT serves (container, streaming, JWT by scope)', async () => {
     const report = await graded('alt', 'custom-semantic-streaming');
     expect(notPassing(report)).toEqual({});
-    expect(check(report, 'runtime-endpoint-ready').message).toContain('endpoint prod');
+    expect(check(report, 'runtime-ready').message).toContain('version 4 is READY');
+    expect(check(report, 'runtime-endpoint-ready').message).toBe('endpoint DEFAULT is READY on version 4');
+    expect(check(report, 'gateway-jwt-authoriser').message).toContain('scope(s) helpdesk-tools/invoke');
     expect(check(report, 'memory-semantic-strategy').message).toContain('customfacts');
+  });
+
+  it('passes a gateway restricted by a custom client_id claim', async () => {
+    const report = await graded('alt', 'gateway-custom-claim');
+    expect(notPassing(report)).toEqual({});
+    expect(check(report, 'gateway-jwt-authoriser').message).toContain('claim(s) client_id EQUALS');
+    expect(check(report, 'gateway-mcp-tool-call').message).toContain('tickets___get_ticket_status');
+  });
+
+  it('calls the gateway over MCP with a token of the sandbox\'s agent client, and checks that nobody else gets in', async () => {
+    const report = await graded('pass', 'cdk-code-zip');
+    const call = check(report, 'gateway-mcp-tool-call');
+    expect(call.message).toMatch(/^tools\/call ticket-status___get_ticket_status answered for ticket HD-[0-9A-F]{8}$/);
+    expect(check(report, 'gateway-refuses-other-callers').actual).toEqual({ 'no token': expect.objectContaining({ status: 401 }), 'a token of app client helpdesk-reporting': expect.objectContaining({ status: 401 }) });
   });
 
   it('waits for asynchronous extraction and passes when the second new session recalls the fact (threshold 1 of 3)', async () => {
@@ -40,31 +57,54 @@ describe('agentic-agentcore-runtime', () => {
     expect((recall.actual as Array<{ passed: boolean }>).map((t) => t.passed)).toEqual([false, true]);
   });
 
-  it('fails a runtime that is not READY, and one that only accepts JWT callers, skipping the probes', async () => {
-    expect(check(await graded('fail', 'runtime-not-ready'), 'runtime-ready').message).toContain('CREATE_FAILED');
-    expect(check(await graded('fail', 'runtime-updating'), 'runtime-ready').message).toContain('UPDATING');
-    const jwt = await graded('fail', 'runtime-jwt-inbound');
-    expect(check(jwt, 'runtime-ready').message).toContain('JWT');
-    expect(check(jwt, 'fact-recalled-across-sessions').outcome).toBe('SKIPPED');
+  it('fails a runtime that failed to create or update, with the reason AWS gives, skipping the probes', async () => {
+    expect(check(await graded('fail', 'runtime-not-ready'), 'runtime-ready').message).toContain('CREATE_FAILED: The runtime role cannot be assumed');
+    const updateFailed = await graded('fail', 'runtime-update-failed');
+    expect(check(updateFailed, 'runtime-ready').message).toMatch(/version 4 is UPDATE_FAILED: Failed to pull image/);
+    expect(check(updateFailed, 'fact-recalled-across-sessions').outcome).toBe('SKIPPED');
   });
 
-  it('fails when no endpoint is READY', async () => {
-    expect(check(await graded('fail', 'endpoint-not-ready'), 'runtime-endpoint-ready').message).toContain('UPDATE_FAILED');
+  it('is incomplete, not failed, when the runtime is still UPDATING after the wait', async () => {
+    const report = await graded('error', 'runtime-stuck-updating');
+    expect(report.status).toBe('incomplete');
+    expect(check(report, 'runtime-ready')).toMatchObject({ outcome: 'ERROR', message: expect.stringContaining('still UPDATING after 180 s') });
+  });
+
+  it('fails a DEFAULT endpoint that failed to update, and one serving a version that only accepts JWT callers', async () => {
+    expect(check(await graded('fail', 'endpoint-not-ready'), 'runtime-endpoint-ready').message).toBe('endpoint DEFAULT of helpdesk_agent is UPDATE_FAILED: Endpoint update to version 3 failed');
+    const jwt = await graded('fail', 'runtime-jwt-inbound');
+    expect(notPassing(jwt)).toEqual({ 'runtime-endpoint-ready': 'FAIL', 'memory-records-extracted': 'SKIPPED', 'fact-recalled-across-sessions': 'SKIPPED' });
+    expect(check(jwt, 'runtime-endpoint-ready').message).toContain('only accepts JWT bearer tokens');
   });
 
   it.each([
     ['gateway-no-authoriser', 'NONE, not CUSTOM_JWT'],
     ['gateway-iam-authoriser', 'AWS_IAM, not CUSTOM_JWT'],
-    ['gateway-jwt-any-client', 'no specific audience or client'],
-  ])('fails a gateway without a proper JWT authoriser (%s)', async (name, words) => {
+    ['gateway-jwt-any-client', 'no specific audience, client, scope or claim'],
+    ['gateway-cognito-audience', 'Cognito access tokens carry client_id, not aud, so the gateway rejects every access token'],
+    ['gateway-other-user-pool', "not the sandbox's user pool eu-west-1_AbCdEf123"],
+  ])('fails a gateway without a proper JWT authoriser (%s), skipping the calls to it', async (name, words) => {
     const report = await graded('fail', name);
-    expect(notPassing(report)).toEqual({ 'gateway-jwt-authoriser': 'FAIL' });
+    expect(notPassing(report)).toEqual({ 'gateway-jwt-authoriser': 'FAIL', 'gateway-mcp-tool-call': 'SKIPPED', 'gateway-refuses-other-callers': 'SKIPPED' });
     expect(check(report, 'gateway-jwt-authoriser').message).toContain(words);
   });
 
   it('fails a gateway without a Lambda tool, or whose Lambda function is gone', async () => {
     expect(check(await graded('fail', 'gateway-openapi-only'), 'gateway-lambda-tool').message).toContain('no target of the gateway is a Lambda function');
     expect(check(await graded('fail', 'gateway-target-lambda-deleted'), 'gateway-lambda-tool').message).toContain('does not exist');
+  });
+
+  it('fails a gateway that admits another app client of the pool', async () => {
+    const report = await graded('fail', 'gateway-admits-other-client');
+    expect(notPassing(report)).toEqual({ 'gateway-refuses-other-callers': 'FAIL' });
+    expect(check(report, 'gateway-refuses-other-callers').message).toContain('HTTP 200 to tools/list with a token of app client helpdesk-reporting');
+  });
+
+  it('fails a tool call the gateway cannot complete, and a tool that is not named as the instructions say', async () => {
+    const denied = await graded('fail', 'gateway-cannot-invoke-tool');
+    expect(notPassing(denied)).toEqual({ 'gateway-mcp-tool-call': 'FAIL' });
+    expect(check(denied, 'gateway-mcp-tool-call').message).toContain('failed: Access denied while invoking Lambda function');
+    expect(check(await graded('fail', 'gateway-tool-misnamed'), 'gateway-mcp-tool-call').message).toContain('lists no tool get_ticket_status (it lists: ticket-status___lookup_ticket)');
   });
 
   it('fails a memory without a semantic strategy, without charging the probes again', async () => {
@@ -94,6 +134,12 @@ describe('agentic-agentcore-runtime', () => {
     const denied = await graded('error', 'grader-cannot-invoke-runtime');
     expect(denied.status).toBe('incomplete');
     expect(check(denied, 'memory-records-extracted').outcome).toBe('ERROR');
+  });
+
+  it('is incomplete, not failed, when the sandbox lacks its user pool', async () => {
+    const report = await graded('error', 'sandbox-user-pool-missing');
+    expect(report.status).toBe('incomplete');
+    expect(check(report, 'gateway-jwt-authoriser')).toMatchObject({ outcome: 'ERROR', message: expect.stringContaining('the sandbox is incomplete') });
   });
 
 });

@@ -4,7 +4,7 @@ import { AgentCoreRuntimeSolution } from '../../tasks/agentic-agentcore-runtime/
 
 describe('agentic-agentcore-runtime reference solution', () => {
   const stack = new Stack(new App(), 'Solution', { env: { account: '111122223333', region: 'eu-west-1' } });
-  new AgentCoreRuntimeSolution(stack, 'Helpdesk', { agent: { kind: 'code-zip', bucket: 'helpdesk-agent-code', key: 'agent.zip' } });
+  new AgentCoreRuntimeSolution(stack, 'Helpdesk', { agent: { kind: 'code-zip', bucket: 'helpdesk-agent-code', key: 'agent.zip' }, identityProvider: { userPoolId: 'eu-west-1_AbCdEf123', agentClientId: 'agentclient123' } });
   const template = Template.fromStack(stack);
 
   it('deploys helpdesk_agent from a code zip with IAM inbound auth (no JWT authoriser on the runtime)', () => {
@@ -16,14 +16,15 @@ describe('agentic-agentcore-runtime reference solution', () => {
     });
   });
 
-  it('secures gateway helpdesk-tools with a Cognito JWT authoriser limited to one app client', () => {
+  it("secures gateway helpdesk-tools with a JWT authoriser trusting the sandbox's user pool for its agent client only", () => {
     template.hasResourceProperties('AWS::BedrockAgentCore::Gateway', {
       Name: 'helpdesk-tools',
       ProtocolType: 'MCP',
       AuthorizerType: 'CUSTOM_JWT',
-      AuthorizerConfiguration: { CustomJWTAuthorizer: { DiscoveryUrl: Match.anyValue(), AllowedClients: [Match.anyValue()] } },
+      AuthorizerConfiguration: { CustomJWTAuthorizer: { DiscoveryUrl: Match.anyValue(), AllowedClients: ['agentclient123'] } },
     });
-    expect(JSON.stringify(template.findResources('AWS::BedrockAgentCore::Gateway'))).toContain('/.well-known/openid-configuration');
+    expect(JSON.stringify(template.findResources('AWS::BedrockAgentCore::Gateway'))).toContain('/eu-west-1_AbCdEf123/.well-known/openid-configuration');
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
   });
 
   it('exposes an inline Lambda function as the get_ticket_status tool, invoked with the gateway\'s role', () => {
@@ -52,7 +53,9 @@ describe('agentic-agentcore-runtime reference solution', () => {
     });
   });
 
-  it('says how to supply the packaged agent when it is missing', () => {
+  it("says how to supply the packaged agent and the sandbox's user pool when they are missing", () => {
     expect(() => new AgentCoreRuntimeSolution(new Stack(new App(), 'Bare'), 'Helpdesk')).toThrow(/agentcoreAgentCode=s3:/);
+    const noIdp = () => new AgentCoreRuntimeSolution(new Stack(new App(), 'NoIdp'), 'Helpdesk', { agent: { kind: 'container', imageUri: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/helpdesk:1' } });
+    expect(noIdp).toThrow(/helpdeskUserPoolId=.*helpdeskAgentClientId=/);
   });
 });

@@ -1,6 +1,5 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
-import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -8,7 +7,15 @@ import { Construct } from 'constructs';
 /** Where the agent's code lives: a zip in S3 (direct code deployment) or an image in ECR. */
 export type AgentArtifact = { kind: 'code-zip'; bucket: string; key: string } | { kind: 'container'; imageUri: string };
 
+/** The sandbox's seeded user pool (`skillproof-<attempt>-helpdesk-idp`) and its `helpdesk-agent` app client. */
+export interface SeededIdentityProvider {
+  readonly userPoolId: string;
+  readonly agentClientId: string;
+}
+
 export interface AgentCoreRuntimeSolutionProps {
+  /** Default: the CDK context values `helpdeskUserPoolId` and `helpdeskAgentClientId`. */
+  readonly identityProvider?: SeededIdentityProvider;
   /**
    * The packaged agent (solution/agent/: main.py with boto3, zipped for ARM64; or an image built from it).
    * The runtime is the one part of this solution that cannot be inline code. Default: the CDK context
@@ -30,6 +37,18 @@ function artifactFromContext(scope: Construct): AgentArtifact {
   return s3 ? { kind: 'code-zip', bucket: s3[1]!, key: s3[2]! } : { kind: 'container', imageUri: value };
 }
 
+/** Reads the seeded pool's ids from the CDK context, saying where to find them when absent. */
+function identityProviderFromContext(scope: Construct): SeededIdentityProvider {
+  const userPoolId: unknown = scope.node.tryGetContext('helpdeskUserPoolId');
+  const agentClientId: unknown = scope.node.tryGetContext('helpdeskAgentClientId');
+  if (typeof userPoolId !== 'string' || !userPoolId || typeof agentClientId !== 'string' || !agentClientId) {
+    throw new Error(
+      "AgentCoreRuntimeSolution needs the sandbox's user pool: pass -c helpdeskUserPoolId=<id of skillproof-<attempt>-helpdesk-idp> -c helpdeskAgentClientId=<id of its helpdesk-agent app client> (the sandbox stack's Seeds output holds the pool id), or give the construct an `identityProvider` prop",
+    );
+  }
+  return { userPoolId, agentClientId };
+}
+
 /** The ticket tool behind the gateway: the gateway passes the tool's arguments as the event. */
 const TOOL_SOURCE = `
 exports.handler = async (event) => {
@@ -42,8 +61,8 @@ exports.handler = async (event) => {
 
 /**
  * The reference solution of agentic-agentcore-runtime: agent helpdesk_agent on AgentCore Runtime (IAM
- * inbound auth, DEFAULT endpoint), gateway helpdesk-tools exposing a Lambda tool behind a Cognito JWT
- * authoriser, and memory helpdesk_memory with a semantic strategy the agent reads and writes.
+ * inbound auth, DEFAULT endpoint), gateway helpdesk-tools exposing a Lambda tool behind a JWT authoriser
+ * trusting the sandbox's user pool for its helpdesk-agent client, and memory helpdesk_memory with a semantic strategy the agent reads and writes.
  */
 export class AgentCoreRuntimeSolution extends Construct {
   readonly runtime: agentcore.CfnRuntime;
@@ -53,6 +72,7 @@ export class AgentCoreRuntimeSolution extends Construct {
   constructor(scope: Construct, id: string, props: AgentCoreRuntimeSolutionProps = {}) {
     super(scope, id);
     const artifact = props.agent ?? artifactFromContext(this);
+    const idp = props.identityProvider ?? identityProviderFromContext(this);
     const foundationModel = props.foundationModel ?? 'amazon.nova-lite-v1:0';
 
     this.memory = new agentcore.CfnMemory(this, 'Memory', {
@@ -61,13 +81,6 @@ export class AgentCoreRuntimeSolution extends Construct {
       eventExpiryDuration: 30,
       memoryStrategies: [{ semanticMemoryStrategy: { name: 'facts', description: 'Facts users state about themselves', namespaces: ['/facts/{actorId}'] } }],
     });
-
-    const pool = new cognito.UserPool(this, 'Users', { removalPolicy: RemovalPolicy.DESTROY });
-    // Agents get tokens with the client-credentials grant; the gateway admits only this app client.
-    const toolsScope = new cognito.ResourceServerScope({ scopeName: 'tools', scopeDescription: 'Call the helpdesk tools' });
-    const tools = pool.addResourceServer('Tools', { identifier: 'helpdesk', scopes: [toolsScope] });
-    const client = pool.addClient('Agents', { generateSecret: true, authFlows: {}, oAuth: { flows: { clientCredentials: true }, scopes: [cognito.OAuthScope.resourceServer(tools, toolsScope)] } });
-    pool.addDomain('Domain', { cognitoDomain: { domainPrefix: `helpdesk-${Aws.ACCOUNT_ID}` } });
 
     const tool = new lambda.Function(this, 'TicketTool', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', timeout: Duration.seconds(10), code: lambda.Code.fromInline(TOOL_SOURCE) });
     const gatewayRole = new iam.Role(this, 'GatewayRole', { assumedBy: new iam.ServicePrincipal('bedrock-agentcore.amazonaws.com') });
@@ -79,7 +92,8 @@ export class AgentCoreRuntimeSolution extends Construct {
       roleArn: gatewayRole.roleArn,
       authorizerType: 'CUSTOM_JWT',
       authorizerConfiguration: {
-        customJwtAuthorizer: { discoveryUrl: `https://cognito-idp.${Aws.REGION}.amazonaws.com/${pool.userPoolId}/.well-known/openid-configuration`, allowedClients: [client.userPoolClientId] },
+        // The sandbox's pool issues the agent's tokens (client-credentials grant); only its helpdesk-agent client gets in.
+        customJwtAuthorizer: { discoveryUrl: `https://cognito-idp.${Aws.REGION}.amazonaws.com/${idp.userPoolId}/.well-known/openid-configuration`, allowedClients: [idp.agentClientId] },
       },
     });
     new agentcore.CfnGatewayTarget(this, 'TicketTarget', {

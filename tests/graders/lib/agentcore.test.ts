@@ -1,21 +1,26 @@
 import type { MemoryStrategy } from '@aws-sdk/client-bedrock-agentcore-control';
-import { actorNamespacePrefix, judgeJwtAuthoriser, lambdaTools, mentionsCode, readyEndpoint, runtimeResponseText, semanticStrategies } from '../../../graders/lib/agentcore';
+import { actorNamespacePrefix, cognitoPoolOf, isGatewayTool, judgeJwtAuthoriser, lambdaTools, mcpMessageOf, mentionsCode, runtimeResponseText, semanticStrategies, toolResultText } from '../../../graders/lib/agentcore';
 
 const DISCOVERY = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/.well-known/openid-configuration';
 const strategy = (over: Partial<MemoryStrategy>): MemoryStrategy => ({ strategyId: 's-1', name: 's', type: 'SEMANTIC', namespaces: undefined, namespaceTemplates: undefined, ...over });
-const endpoint = (name: string, status: 'READY' | 'UPDATING') => ({ name, status, agentRuntimeEndpointArn: `arn:${name}`, agentRuntimeArn: 'arn:rt', id: name, createdAt: new Date(0), lastUpdatedAt: new Date(0) });
+const jwt = (config: Record<string, unknown>, discoveryUrl = DISCOVERY) => judgeJwtAuthoriser({ authorizerType: 'CUSTOM_JWT', authorizerConfiguration: { customJWTAuthorizer: { discoveryUrl, ...config } } });
 
 describe('agentcore', () => {
-  it('prefers the DEFAULT endpoint when it is READY, else any READY one', () => {
-    expect(readyEndpoint([endpoint('prod', 'READY'), endpoint('DEFAULT', 'READY')])?.name).toBe('DEFAULT');
-    expect(readyEndpoint([endpoint('DEFAULT', 'UPDATING'), endpoint('prod', 'READY')])?.name).toBe('prod');
-    expect(readyEndpoint([endpoint('DEFAULT', 'UPDATING')])).toBeUndefined();
-  });
-
   describe('judgeJwtAuthoriser', () => {
-    it('passes CUSTOM_JWT with a discovery URL and allowed clients or audience', () => {
-      expect(judgeJwtAuthoriser({ authorizerType: 'CUSTOM_JWT', authorizerConfiguration: { customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedClients: ['c1'] } } }).ok).toBe(true);
-      expect(judgeJwtAuthoriser({ authorizerType: 'CUSTOM_JWT', authorizerConfiguration: { customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedAudience: ['aud'] } } }).ok).toBe(true);
+    it('passes CUSTOM_JWT with a discovery URL restricted by clients, scopes or custom claims', () => {
+      expect(jwt({ allowedClients: ['c1'] })).toMatchObject({ ok: true, reason: expect.stringContaining('client(s) c1') });
+      expect(jwt({ allowedScopes: ['helpdesk-tools/invoke'] })).toMatchObject({ ok: true, reason: expect.stringContaining('scope(s) helpdesk-tools/invoke') });
+      const claim = { inboundTokenClaimName: 'client_id', inboundTokenClaimValueType: 'STRING', authorizingClaimMatchValue: { claimMatchValue: { matchValueString: 'c1' }, claimMatchOperator: 'EQUALS' } };
+      expect(jwt({ customClaims: [claim] })).toMatchObject({ ok: true, reason: expect.stringContaining('claim(s) client_id EQUALS c1') });
+    });
+
+    it('passes an allowed audience from an identity provider whose access tokens carry one, and fails it on Cognito, whose access tokens have no aud', () => {
+      expect(jwt({ allowedAudience: ['api://helpdesk'] }, 'https://login.example.org/.well-known/openid-configuration').ok).toBe(true);
+      const cognito = jwt({ allowedAudience: ['c1'], allowedClients: ['c1'] });
+      expect(cognito.ok).toBe(false);
+      expect(cognito.reason).toContain('Cognito access tokens carry client_id, not aud');
+      expect(cognitoPoolOf(DISCOVERY)).toBe('eu-west-1_AbC');
+      expect(cognitoPoolOf('https://login.example.org/.well-known/openid-configuration')).toBeUndefined();
     });
 
     it('fails no authoriser, IAM, a malformed discovery URL and a JWT authoriser open to every client', () => {
@@ -23,6 +28,7 @@ describe('agentcore', () => {
       expect(judgeJwtAuthoriser({ authorizerType: 'AWS_IAM' }).reason).toContain('AWS_IAM');
       expect(judgeJwtAuthoriser({ authorizerType: 'CUSTOM_JWT', authorizerConfiguration: { customJWTAuthorizer: { discoveryUrl: 'http://idp.example/jwks.json', allowedClients: ['c1'] } } }).ok).toBe(false);
       expect(judgeJwtAuthoriser({ authorizerType: 'CUSTOM_JWT', authorizerConfiguration: { customJWTAuthorizer: { discoveryUrl: DISCOVERY } } }).reason).toContain('any token');
+      expect(jwt({ allowedClients: [], allowedScopes: [], customClaims: [] }).reason).toContain('no specific audience, client, scope or claim');
     });
   });
 
@@ -65,5 +71,22 @@ describe('agentcore', () => {
     expect(mentionsCode('Your locker code is 3FA2-B1C9.', '3fa2-b1c9')).toBe(true);
     expect(mentionsCode('It is 3fa2 b1c9', '3fa2-b1c9')).toBe(true);
     expect(mentionsCode('I do not know it', '3fa2-b1c9')).toBe(false);
+  });
+
+  describe('MCP over streamable HTTP', () => {
+    it('finds the JSON-RPC answer by id in a JSON body or in server-sent events', () => {
+      expect(mcpMessageOf('{"jsonrpc":"2.0","id":2,"result":{"tools":[]}}', 'application/json', 2)?.result).toEqual({ tools: [] });
+      const sse = 'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress"}\n\ndata: {"jsonrpc":"2.0","id":3,"result":{"isError":false}}\n\n';
+      expect(mcpMessageOf(sse, 'text/event-stream', 3)?.result).toEqual({ isError: false });
+      expect(mcpMessageOf('<html>Forbidden</html>', 'text/html', 1)).toBeUndefined();
+      expect(mcpMessageOf('{"jsonrpc":"2.0","id":1,"result":{}}', 'application/json', 2)).toBeUndefined();
+    });
+
+    it('names gateway tools <target>___<tool> and joins a tool result\'s text', () => {
+      expect(isGatewayTool('ticket-status___get_ticket_status', 'get_ticket_status')).toBe(true);
+      expect(isGatewayTool('get_ticket_status', 'get_ticket_status')).toBe(true);
+      expect(isGatewayTool('ticket-status___get_ticket_status_v2', 'get_ticket_status')).toBe(false);
+      expect(toolResultText({ content: [{ type: 'text', text: 'a' }, { type: 'image', data: 'x' }, { type: 'text', text: 'b' }] })).toBe('a\nb');
+    });
   });
 });
