@@ -8,7 +8,7 @@ import { roleStatements } from '../lib/iam-role';
 import { getFunctionConfiguration } from '../lib/lambda';
 import { describeMapping, filterPatterns, mappingPhase, reportsBatchItemFailures, sourceMappings } from '../lib/lambda-event-sources';
 import { summariseExcess } from '../lib/least-privilege';
-import { deleteProbeMessages, describeQueue, numberAttribute, redrivePolicy, sendProbeMessage, watchQueue, type Queue } from '../lib/sqs';
+import { deadLetterSource, deleteProbeMessages, describeQueue, numberAttribute, receiveCount, redrivePolicy, sendProbeBatch, watchQueue, type Queue } from '../lib/sqs';
 
 const QUEUE_NAME = 'orders-queue';
 const DLQ_NAME = 'orders-dlq';
@@ -75,15 +75,54 @@ function theConsumer(ctx: CheckContext): Promise<Consumer> {
   });
 }
 
-/** The probe's two messages: a valid order, and a poison message (a truncated JSON body) carrying the same nonce. */
+/**
+ * The probe: one valid order and several poison messages, each marked with the run's nonce, sent in
+ * one SendMessageBatch call so they are enqueued together and reach the function in the same batch
+ * (a function that fails the whole batch then also fails the valid order). The poison bodies cover
+ * what the README calls poison: text that is not JSON, and JSON that is not an object with a
+ * non-empty string orderId.
+ */
 const goodOrderId = (ctx: CheckContext) => `skillproof-${ctx.nonce}-ok`;
-const poisonMarker = (ctx: CheckContext) => `skillproof-${ctx.nonce}-poison`;
+const poisonMarker = (ctx: CheckContext, kind: string) => `skillproof-${ctx.nonce}-poison-${kind}`;
+const POISON: ReadonlyArray<{ kind: string; what: string; body: (marker: string) => string }> = [
+  { kind: 'truncated', what: 'truncated JSON', body: (m) => `{"orderId":"${m}","product":"skillproof-probe","quantity":` },
+  { kind: 'text', what: 'plain text', body: (m) => `order ${m} please` },
+  { kind: 'array', what: 'a JSON array', body: (m) => JSON.stringify([{ orderId: m }]) },
+  { kind: 'string', what: 'a JSON string', body: (m) => JSON.stringify(m) },
+  { kind: 'no-order-id', what: 'an object without orderId', body: (m) => JSON.stringify({ order_id: m, product: 'skillproof-probe', quantity: 1 }) },
+  { kind: 'empty-order-id', what: 'an empty orderId', body: (m) => JSON.stringify({ orderId: '', note: m }) },
+  { kind: 'numeric-order-id', what: 'a numeric orderId', body: (m) => JSON.stringify({ orderId: 1001, note: m }) },
+  { kind: 'null-order-id', what: 'a null orderId', body: (m) => JSON.stringify({ orderId: null, note: m }) },
+  { kind: 'object-order-id', what: 'an orderId that is an object', body: (m) => JSON.stringify({ orderId: { S: m } }) },
+];
 const goodBody = (ctx: CheckContext) => JSON.stringify({ orderId: goodOrderId(ctx), product: 'skillproof-probe', quantity: 1 });
-const poisonBody = (ctx: CheckContext) => `{"orderId":"${poisonMarker(ctx)}","product":"skillproof-probe","quantity":`;
 
-/** Each probe message is sent once per run, whichever check needs it first. */
-const sendGood = (ctx: CheckContext, queue: Queue) => ctx.memo('probe:good-message', () => sendProbeMessage(ctx, queue, goodBody(ctx)));
-const sendPoison = (ctx: CheckContext, queue: Queue) => ctx.memo('probe:poison-message', () => sendProbeMessage(ctx, queue, poisonBody(ctx)));
+interface ProbeMessages {
+  /** MessageId of the valid order. */
+  good: string;
+  /** MessageId of each poison message, by kind. */
+  poison: Map<string, string>;
+}
+
+/** True when orders-queue dead-letters to orders-dlq after exactly MAX_RECEIVE_COUNT receives (what redrive-to-dlq checks). */
+async function redrivesCorrectly(ctx: CheckContext, queue: Queue): Promise<boolean> {
+  const dlq = await describeQueue(ctx, DLQ_NAME);
+  const policy = redrivePolicy(queue);
+  return Boolean(dlq && policy?.deadLetterTargetArn === dlq.arn && policy.maxReceiveCount === MAX_RECEIVE_COUNT);
+}
+
+/**
+ * The probe messages are sent once per run, whichever check needs them first. Poison goes only to a
+ * queue that will dead-letter it: without a working redrive policy it would be retried until it
+ * expires, and the dead-letter check that judges it is skipped anyway.
+ */
+function sendProbe(ctx: CheckContext, queue: Queue): Promise<ProbeMessages> {
+  return ctx.memo('probe:messages', async () => {
+    const poison = (await redrivesCorrectly(ctx, queue)) ? POISON : [];
+    const ids = await sendProbeBatch(ctx, queue, [{ id: 'good', body: goodBody(ctx) }, ...poison.map((p) => ({ id: `poison-${p.kind}`, body: p.body(poisonMarker(ctx, p.kind)) }))]);
+    return { good: ids.get('good')!, poison: new Map(poison.map((p) => [p.kind, ids.get(`poison-${p.kind}`)!])) };
+  });
+}
 
 export default defineGrader({
   task: 'serverless-queue-worker',
@@ -246,7 +285,7 @@ export default defineGrader({
         const consumer = await theConsumer(ctx);
         const table = await describeTable(ctx, TABLE_NAME);
         const orderId = goodOrderId(ctx);
-        const messageId = await sendGood(ctx, queue);
+        const messageId = (await sendProbe(ctx, queue)).good;
         // The first delivery waits for the batching window; a minute more covers polling and a cold start.
         const deadlineSeconds = consumer.batchingWindow + 60;
         const item = await ctx.waitFor(
@@ -266,21 +305,21 @@ export default defineGrader({
       },
     },
     {
-      // Passes when a poison message sent to orders-queue reaches orders-dlq within 3 visibility timeouts (+ margin) and the valid order does not.
+      // Passes when every poison message of the probe batch is moved to orders-dlq by SQS's redrive (DeadLetterQueueSourceArn = orders-queue) after at least 3 receives, and the valid order sent in the same batch is not.
       id: 'poison-dead-lettered',
-      title: 'A poison message reaches orders-dlq, and only it',
+      title: 'Poison messages reach orders-dlq, and only they',
       points: 15,
       critical: true,
-      // The table too: a valid order the function cannot store would rightly be retried, and dead-lettered.
-      dependsOn: ['redrive-to-dlq', 'partial-batch-responses', 'visibility-timeout', 'table-key-schema'],
+      // The valid order too: it shares the poison messages' batch, so a function that fails the batch shows here.
+      dependsOn: ['redrive-to-dlq', 'partial-batch-responses', 'visibility-timeout', 'table-key-schema', 'good-message-processed'],
       timeoutMs: 11 * 60_000,
-      hint: 'Send a malformed message to your queue and watch where it ends up after its retries; your function must report it as failed without failing the valid messages in the same batch.',
+      hint: 'Send malformed messages of every kind the instructions describe to your queue, together with a valid order, and watch where each ends up after its retries; your function must report each of them as failed without failing the valid messages in the same batch, and leave moving them to SQS.',
       async run(ctx) {
         const [queue, dlq] = await Promise.all([theQueue(ctx, QUEUE_NAME), theQueue(ctx, DLQ_NAME)]);
         const consumer = await theConsumer(ctx);
         const visibility = numberAttribute(queue, 'VisibilityTimeout');
         if (visibility === undefined) return error(`${QUEUE_NAME} returned no readable VisibilityTimeout; grade again`, { resource: queue.arn });
-        // A consumer on the DLQ would take the poison message before anyone could see it.
+        // A consumer on the DLQ would take the poison messages before anyone could see them.
         const dlqConsumers = (await sourceMappings(ctx, dlq.arn)).mappings.filter((m) => mappingPhase(m) !== 'inactive');
         if (dlqConsumers.length > 0) {
           return fail(`${DLQ_NAME} has an enabled trigger (${dlqConsumers.map((m) => m.FunctionArn).join(', ')}), which takes dead letters away before they can be inspected; the instructions ask for no consumer on it`, {
@@ -289,38 +328,45 @@ export default defineGrader({
             resource: dlq.arn,
           });
         }
-        // The good message goes first so both usually share a batch: a function that fails the whole batch is then seen.
-        const goodId = await sendGood(ctx, queue);
-        const poisonId = await sendPoison(ctx, queue);
+        const sent = await sendProbe(ctx, queue);
         // Three deliveries, each hidden for one visibility timeout, then the move on the next receive.
         const deadlineSeconds = MAX_RECEIVE_COUNT * visibility + consumer.batchingWindow + 90;
-        const isPoison = (m: Message) => (m.Body ?? '').includes(poisonMarker(ctx));
+        const kindOf = (m: Message) => POISON.find((p) => (m.Body ?? '').includes(poisonMarker(ctx, p.kind)))?.kind;
         const isGood = (m: Message) => (m.Body ?? '').includes(goodOrderId(ctx));
-        const seen = await watchQueue(ctx, dlq, `the poison message in ${DLQ_NAME}`, {
-          match: (m) => isPoison(m) || isGood(m),
-          done: (matches) => matches.some(isPoison),
+        const seen = await watchQueue(ctx, dlq, `the poison messages in ${DLQ_NAME}`, {
+          match: (m) => kindOf(m) !== undefined || isGood(m),
+          done: (matches) => POISON.every((p) => matches.some((m) => kindOf(m) === p.kind)),
           timeoutMs: deadlineSeconds * 1000,
         });
         const cleanup = await deleteProbeMessages(ctx, dlq, seen);
-        const poison = seen.find(isPoison);
         const good = seen.find(isGood);
+        const arrivals = POISON.map((p) => {
+          const m = seen.find((x) => kindOf(x) === p.kind);
+          return { kind: p.kind, what: p.what, messageId: sent.poison.get(p.kind)!, ...(m ? { source: deadLetterSource(m) ?? null, receiveCount: receiveCount(m) ?? null } : {}), seen: m !== undefined };
+        });
         const filters = filterPatterns(consumer.mapping);
         const detail = {
-          expected: `message ${poisonId} in ${DLQ_NAME} within ${deadlineSeconds} s; message ${goodId} not there`,
-          actual: {
-            poison: poison ? { messageId: poison.MessageId, source: poison.Attributes?.DeadLetterQueueSourceArn } : 'not seen',
-            good: good ? { messageId: good.MessageId } : 'not seen',
-            ...(filters.length > 0 ? { mappingFilters: filters } : {}),
-            cleanup,
-          },
+          expected: `each poison message in ${DLQ_NAME} within ${deadlineSeconds} s, moved there by SQS from ${queue.arn} (DeadLetterQueueSourceArn) after at least ${MAX_RECEIVE_COUNT} receives; the valid order (message ${sent.good}) not there`,
+          actual: { poison: arrivals, good: good ? { messageId: good.MessageId } : 'not seen', ...(filters.length > 0 ? { mappingFilters: filters } : {}), cleanup },
           resource: dlq.arn,
         };
-        if (good) return fail(`the valid order (message ${goodId}) was dead-lettered too: the function failed messages it should have processed, such as the whole batch`, detail);
-        if (!poison) {
+        if (good) return fail(`the valid order (message ${sent.good}) was dead-lettered too: the function failed messages of its batch it should have processed, such as the whole batch`, detail);
+        const missing = arrivals.filter((a) => !a.seen);
+        if (missing.length > 0) {
           const why = filters.length > 0 ? '; note the trigger has filter criteria, and SQS messages they do not match are deleted unprocessed' : '';
-          return fail(`the poison message (message ${poisonId}) did not reach ${DLQ_NAME} within ${deadlineSeconds} s${why}`, detail);
+          return fail(`${missing.length} of ${POISON.length} poison messages did not reach ${DLQ_NAME} within ${deadlineSeconds} s: ${missing.map((a) => `${a.what} (message ${a.messageId})`).join(', ')}${why}`, detail);
         }
-        return pass(`the poison message reached ${DLQ_NAME} and the valid order did not`, detail);
+        const notRedriven = arrivals.filter((a) => a.source !== queue.arn);
+        if (notRedriven.length > 0) {
+          return fail(`${notRedriven.map((a) => `${a.what} (message ${a.messageId})`).join(', ')} arrived in ${DLQ_NAME} without SQS's DeadLetterQueueSourceArn ${queue.arn}: it was sent there by someone else, not moved by the redrive policy`, detail);
+        }
+        const counts = arrivals.map((a) => a.receiveCount);
+        if (counts.some((c) => c === null)) return error(`SQS returned no ApproximateReceiveCount for a dead-lettered probe message although the grader asked for it; grade again`, detail);
+        const early = arrivals.filter((a) => (a.receiveCount ?? 0) < MAX_RECEIVE_COUNT);
+        if (early.length > 0) {
+          return fail(`${early.map((a) => `${a.what} (message ${a.messageId}, received ${a.receiveCount} time${a.receiveCount === 1 ? '' : 's'})`).join(', ')} reached ${DLQ_NAME} before ${MAX_RECEIVE_COUNT} receives`, detail);
+        }
+        return pass(`all ${POISON.length} poison messages were dead-lettered by SQS from ${QUEUE_NAME} after ${MAX_RECEIVE_COUNT} receives, and the valid order was not`, detail);
       },
     },
   ],

@@ -132,13 +132,84 @@ export function queueSendGrants(policy: string | undefined, queueArn: string): Q
   return grants;
 }
 
+/** A Deny statement of a queue policy that stops EventBridge sending this rule's events to the queue. */
+export interface QueueSendDeny {
+  sid: string;
+}
+
+/**
+ * Deny statements of a queue policy that apply to events.amazonaws.com sending a rule's events with
+ * sqs:SendMessage. A Deny always wins over an Allow. Conditions are evaluated for what EventBridge's
+ * request carries: aws:SourceArn (the rule), aws:SourceAccount, and aws:SecureTransport (true: it
+ * uses TLS). A Deny with a condition on any other key is not counted (SkillProof cannot tell, and a
+ * false FAIL is worse); it stays visible in the policy the assessor sees.
+ */
+export function queueSendDenies(policy: string | undefined, queueArn: string, ruleArn: string): QueueSendDeny[] {
+  if (!policy) return [];
+  const doc = JSON.parse(policy) as { Statement?: QueuePolicyStatement | QueuePolicyStatement[] };
+  const account = ruleArn.split(':')[4] ?? '';
+  const request: Record<string, string> = { 'aws:sourcearn': ruleArn, 'aws:sourceaccount': account, 'aws:securetransport': 'true' };
+  const conditionHolds = (operator: string, key: string, values: string[]): boolean | undefined => {
+    const actual = request[key.toLowerCase()];
+    if (actual === undefined) return undefined;
+    const op = operator.replace(/IfExists$/, '');
+    const like = values.some((v) => wildcard(v, actual, op.startsWith('String') && op.includes('IgnoreCase')));
+    const equal = values.includes(actual);
+    switch (op) {
+      case 'StringEquals':
+      case 'ArnEquals':
+      case 'Bool':
+        return equal;
+      case 'StringLike':
+      case 'ArnLike':
+      case 'StringEqualsIgnoreCase':
+        return like;
+      case 'StringNotEquals':
+      case 'ArnNotEquals':
+        return !equal;
+      case 'StringNotLike':
+      case 'ArnNotLike':
+      case 'StringNotEqualsIgnoreCase':
+        return !like;
+      default:
+        return undefined;
+    }
+  };
+  const denies: QueueSendDeny[] = [];
+  [doc.Statement ?? []].flat().forEach((s, i) => {
+    if (s.Effect !== 'Deny') return;
+    if (![s.Action ?? []].flat().some((a) => wildcard(a, 'sqs:SendMessage', true))) return;
+    if (s.Resource !== undefined && ![s.Resource].flat().some((r) => wildcard(r, queueArn))) return;
+    const p = s.Principal;
+    const principals = p === undefined ? [] : typeof p === 'string' ? [p] : [...[p.Service ?? []].flat(), ...[p.AWS ?? []].flat()];
+    if (!principals.some((x) => x === '*' || x === 'events.amazonaws.com')) return;
+    const results = Object.entries(s.Condition ?? {}).flatMap(([operator, byKey]) => Object.entries(byKey).map(([key, v]) => conditionHolds(operator, key, [v].flat())));
+    if (results.every((r) => r === true)) denies.push({ sid: s.Sid ?? `statement ${i + 1}` });
+  });
+  return denies;
+}
+
 /**
  * Whether a queue policy lets EventBridge deliver a rule's failed events to the queue: an Allow of
- * sqs:SendMessage to events.amazonaws.com (or to everyone) whose aws:SourceArn, if any, covers the rule.
- * Deny statements are not modelled.
+ * sqs:SendMessage to events.amazonaws.com (or to everyone) whose aws:SourceArn, if any, covers the
+ * rule, and no Deny that applies to that delivery.
  */
 export function acceptsDeadLettersFrom(policy: string | undefined, queueArn: string, ruleArn: string): boolean {
-  return queueSendGrants(policy, queueArn).some(
+  const allowed = queueSendGrants(policy, queueArn).some(
     (g) => (g.principal === 'events.amazonaws.com' || g.principal === '*') && (g.sourceArns.length === 0 || g.sourceArns.some((a) => wildcard(a, ruleArn))),
   );
+  return allowed && queueSendDenies(policy, queueArn, ruleArn).length === 0;
+}
+
+/**
+ * Why EventBridge could not use this queue as a target's dead-letter queue, from its attributes, or
+ * undefined when nothing stands in the way: EventBridge supports standard queues only (not FIFO), and
+ * cannot write to a queue encrypted with the AWS managed key alias/aws/sqs (its key policy cannot
+ * grant EventBridge; SSE-SQS or a customer managed key whose policy allows EventBridge works).
+ */
+export function deadLetterQueueUnusable(attributes: Partial<Record<string, string>>, queueArn: string): string | undefined {
+  if (attributes.FifoQueue === 'true' || queueArn.endsWith('.fifo')) return 'it is a FIFO queue, and EventBridge can only send dead letters to a standard queue';
+  const key = attributes.KmsMasterKeyId ?? '';
+  if (key === 'alias/aws/sqs' || /:alias\/aws\/sqs$/.test(key)) return 'it is encrypted with the AWS managed key alias/aws/sqs, whose key policy cannot let EventBridge encrypt messages for it';
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { classifyFailure, GuardViolation, MissingRecordedCall } from '../../src/aws/errors';
 import type { CheckContext } from '../../src/model/grader';
 import { orNotFound } from './aws-calls';
@@ -72,6 +72,44 @@ export async function sendProbeMessage(ctx: CheckContext, queue: Queue, body: st
   const res = await ctx.client(SQSClient).send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body, DelaySeconds: 0 }));
   if (!res.MessageId) throw new Error(`SQS accepted a message for ${queue.arn} but returned no MessageId`);
   return res.MessageId;
+}
+
+/**
+ * Sends up to ten probe messages in one SendMessageBatch call (a probe: IAM authorises it as
+ * sqs:SendMessage), so they are enqueued together and a consumer usually receives them in one batch.
+ * Returns each entry's MessageId by its `id`. An entry SQS refused is SkillProof's problem (our own
+ * call failed), so it throws rather than judging the candidate.
+ */
+export async function sendProbeBatch(ctx: CheckContext, queue: Queue, entries: ReadonlyArray<{ id: string; body: string }>): Promise<Map<string, string>> {
+  if (entries.length === 0 || entries.length > 10) throw new Error(`SendMessageBatch takes 1 to 10 entries, not ${entries.length}`);
+  const res = await ctx.client(SQSClient).send(
+    new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries.map((e) => ({ Id: e.id, MessageBody: e.body, DelaySeconds: 0 })) }),
+  );
+  const failed = (res.Failed ?? []).map((f) => `${f.Id ?? '?'}: ${f.Code ?? 'error'}${f.SenderFault ? ' (sender fault)' : ''} ${f.Message ?? ''}`.trim());
+  if (failed.length > 0) throw new Error(`SQS refused probe messages for ${queue.arn}: ${failed.join('; ')}`);
+  const ids = new Map((res.Successful ?? []).filter((s) => s.Id && s.MessageId).map((s) => [s.Id!, s.MessageId!] as const));
+  const missing = entries.filter((e) => !ids.has(e.id)).map((e) => e.id);
+  if (missing.length > 0) throw new Error(`SQS accepted a batch for ${queue.arn} but returned no MessageId for ${missing.join(', ')}`);
+  return ids;
+}
+
+/**
+ * Where SQS says a dead-lettered message came from: the DeadLetterQueueSourceArn system attribute,
+ * which SQS sets only when its redrive policy moves a message (a message anyone sent to the
+ * dead-letter queue directly has none). Present only when ReceiveMessage asked for it.
+ */
+export function deadLetterSource(message: Message): string | undefined {
+  return message.Attributes?.DeadLetterQueueSourceArn;
+}
+
+/**
+ * The message's ApproximateReceiveCount, or undefined when absent. The SQS API reference defines it
+ * as the receives "across all queues", so a dead-lettered message keeps the count of its source queue.
+ */
+export function receiveCount(message: Message): number | undefined {
+  const raw = message.Attributes?.ApproximateReceiveCount;
+  const count = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(count) ? count : undefined;
 }
 
 export interface WatchOptions {

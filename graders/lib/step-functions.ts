@@ -172,29 +172,49 @@ export function failureOf(event: HistoryEvent): { error?: string; cause?: string
 }
 
 const isStateEntered = (e: HistoryEvent) => Boolean(e.type?.endsWith('StateEntered'));
-const isExecutionEnd = (e: HistoryEvent) => ['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted'].includes(e.type ?? '');
+const isStateExited = (e: HistoryEvent) => Boolean(e.type?.endsWith('StateExited'));
+
+/** A Parallel or Map state failing as a whole (a branch or iteration failed): its own Catch may handle it. */
+const STATE_FAILURE_EVENTS: ReadonlySet<string> = new Set(['ParallelStateFailed', 'MapStateFailed']);
 
 export interface CaughtFailure {
   /** The error the task failed with (e.g. "InvalidOrder", "States.TaskFailed"). */
   error?: string;
   /** The state the Catch handed the error to. */
   handler: string;
+  /** The state whose Catch fired (from its StateExited event), when the history names it. */
+  state?: string;
 }
 
 /**
- * Failures a Catch handled: a task failure event whose next state entry (retries and state exits
- * in between are skipped) is one of the `handlers`. One entry per handler entry.
+ * Failures a Catch handled. In GetExecutionHistory every event names the event that led to it
+ * (`previousEventId`), which keeps concurrent Parallel branches and Map iterations apart. A Catch
+ * shows as a failure event (a task failure, or ParallelStateFailed / MapStateFailed for a failed
+ * branch) followed directly by the failing state's `…StateExited` and then the handler's
+ * `…StateEntered` (as recorded from AWS: TaskFailed → TaskStateExited → PassStateEntered). A failure
+ * followed by a new attempt (TaskScheduled…) was retried, whatever state comes later, so a retried
+ * task whose Catch target is also its normal Next is not "caught". Where an event has no successor
+ * by previousEventId, the next event by id stands in.
  */
 export function caughtFailures(events: readonly HistoryEvent[], handlers: ReadonlySet<string>): CaughtFailure[] {
   const sorted = [...events].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  const byPrevious = new Map<number, HistoryEvent>();
+  for (const e of sorted) if (e.previousEventId && !byPrevious.has(e.previousEventId)) byPrevious.set(e.previousEventId, e);
+  const after = (e: HistoryEvent): HistoryEvent | undefined => byPrevious.get(e.id ?? -1) ?? sorted[sorted.indexOf(e) + 1];
   const found = new Map<number, CaughtFailure>();
   sorted.forEach((event, i) => {
-    if (!TASK_FAILURE_EVENTS.has(event.type ?? '')) return;
-    const next = sorted.slice(i + 1).find((e) => isStateEntered(e) || isExecutionEnd(e));
-    const handler = next && isStateEntered(next) ? next.stateEnteredEventDetails?.name : undefined;
-    if (next?.id === undefined || !handler || !handlers.has(handler)) return;
-    const { error } = failureOf(event);
-    found.set(next.id, { handler, ...(error ? { error } : {}) });
+    const type = event.type ?? '';
+    if (!TASK_FAILURE_EVENTS.has(type) && !STATE_FAILURE_EVENTS.has(type)) return;
+    const next = after(event);
+    const exited = next && isStateExited(next) ? next : undefined;
+    const entered = exited ? after(exited) : next;
+    const handler = entered && isStateEntered(entered) ? entered.stateEnteredEventDetails?.name : undefined;
+    if (entered?.id === undefined || !handler || !handlers.has(handler)) return;
+    // A failed branch carries no error itself: the task failure before it does.
+    const cause = STATE_FAILURE_EVENTS.has(type) ? [...sorted.slice(0, i)].reverse().find((e) => TASK_FAILURE_EVENTS.has(e.type ?? '')) : event;
+    const { error } = cause ? failureOf(cause) : {};
+    const state = exited?.stateExitedEventDetails?.name;
+    found.set(entered.id, { handler, ...(error ? { error } : {}), ...(state ? { state } : {}) });
   });
   return [...found.values()];
 }
@@ -240,8 +260,14 @@ export async function watchExecutions(ctx: CheckContext, stateMachineArn: string
   await ctx.waitFor(
     `executions of ${stateMachineArn} carrying ${tokens.join(', ')}`,
     async () => {
-      const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100 }));
-      for (const item of page.executions ?? []) {
+      // Newest first: read pages until one reaches executions older than `since` (or there are no more).
+      const items = await allPages(
+        (nextToken) => sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100, ...(nextToken ? { nextToken } : {}) })),
+        (p) => p.executions,
+        (p) => ((p.executions ?? []).some((e) => e.startDate && e.startDate.getTime() < since.getTime()) ? undefined : p.nextToken),
+        10,
+      );
+      for (const item of items) {
         const arn = item.executionArn;
         if (!arn || ignored.has(arn)) continue;
         const known = [...found.values()].find((s) => s.executionArn === arn);

@@ -27,6 +27,10 @@ const IAM_PREFIX: Record<string, string> = {
 /** SDK operations whose IAM action has another name. */
 const ACTION_ALIASES: Record<string, string> = {
   'lambda:Invoke': 'lambda:InvokeFunction',
+  // SQS authorises its batch calls by the single-message action (there is no sqs:SendMessageBatch).
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+  'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
 };
 
 /** Operation-name prefixes that only read. */

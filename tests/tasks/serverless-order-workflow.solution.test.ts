@@ -14,8 +14,14 @@ function definitionText(definitionString: unknown): string {
 
 describe('serverless-order-workflow reference solution', () => {
   const stack = new Stack(new App(), 'OrderWorkflowSolution', { env: { account: '111122223333', region: 'eu-west-1' } });
-  new ServerlessOrderWorkflowSolution(stack, 'OrderWorkflow');
+  new ServerlessOrderWorkflowSolution(stack, 'OrderWorkflow', { permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/skillproof/skillproof-att-1-boundary' });
   const template = Template.fromStack(stack);
+
+  it('creates every role (function, state machine, events target) under /candidate/ with the sandbox boundary', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles.length).toBeGreaterThanOrEqual(3);
+    for (const role of roles) expect(role.Properties).toMatchObject({ Path: '/candidate/', PermissionsBoundary: 'arn:aws:iam::111122223333:policy/skillproof/skillproof-att-1-boundary' });
+  });
 
   it('creates the custom bus orders-bus', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'orders-bus' });

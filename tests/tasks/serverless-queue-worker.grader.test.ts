@@ -18,6 +18,7 @@ const SPEC: FixtureSpec = [
   ['pass', 'cdk-solution', 'passes the reference CDK solution'],
   ['alt', 'console-defaults', 'passes a console build: 30 s over a 5 s function, maxReceiveCount "3" as a string, a hand-written queue-only policy'],
   ['alt', 'alias-batching-window-recreated-mapping', 'passes a trigger on an alias with a batching window, still Creating at first, beside an old disabled mapping'],
+  ['alt', 'sam-sqs-event', 'passes a SAM function with its own /candidate/ role, the default 3 s timeout and an SQS event reporting batch item failures'],
   ['fail', 'no-dlq', 'fails when orders-dlq does not exist'],
   ['fail', 'no-redrive', 'fails when orders-queue has no redrive policy'],
   ['fail', 'max-receive-count-10', 'fails when messages are dead-lettered after 10 receives'],
@@ -37,7 +38,9 @@ const SPEC: FixtureSpec = [
   ['fail', 'dlq-has-consumer', 'fails when a trigger on orders-dlq takes the dead letters away'],
   ['fail', 'good-message-not-processed', 'fails when the valid order is never stored'],
   ['fail', 'poison-swallowed', 'fails when the poison message is swallowed and never dead-lettered'],
-  ['fail', 'whole-batch-fails', 'fails when the valid order is dead-lettered with the poison message'],
+  ['fail', 'whole-batch-fails', 'fails when the valid order is dead-lettered with the poison messages of its batch'],
+  ['fail', 'poison-forwarded-by-function', 'fails when the function forwards poison to orders-dlq itself instead of letting SQS redrive it'],
+  ['fail', 'only-unparseable-is-poison', 'fails when JSON that is not a valid order is deleted instead of dead-lettered'],
   ['error', 'throttling-persistent', 'is incomplete, not failed, when SQS keeps throttling'],
   ['error', 'grader-cannot-receive', 'is incomplete when the grader role may not receive from orders-dlq'],
   ['error', 'grader-cannot-read-role-policy', "is incomplete when the grader role may not read the execution role's policy"],
@@ -52,22 +55,42 @@ describe('serverless-queue-worker', () => {
     expect(outcomes(report)).toMatchObject({ 'redrive-to-dlq': 'FAIL', 'poison-dead-lettered': 'SKIPPED', 'good-message-processed': 'PASS' });
   });
 
-  it('does not send a poison message when the dead-letter probe is skipped', () => {
-    expect(calls('fail', 'no-redrive', 'SendMessage').map((c) => (c.input as { MessageBody: string }).MessageBody)).toEqual([expect.stringContaining('-ok"')]);
+  it('sends no poison message to a queue whose redrive policy would not dead-letter it', () => {
+    const batches = calls('fail', 'no-redrive', 'SendMessageBatch').map((c) => (c.input as { Entries: Array<{ MessageBody: string }> }).Entries.map((e) => e.MessageBody));
+    expect(batches).toEqual([[expect.stringContaining('-ok"')]]);
   });
 
-  it('sends one valid order and one poison message per run, both marked with the run nonce', () => {
+  it('sends the valid order and the poison messages together, in one SendMessageBatch call marked with the run nonce', () => {
     const bundle = readBundle(fixture('pass', 'cdk-solution').file);
-    const bodies = calls('pass', 'cdk-solution', 'SendMessage').map((c) => (c.input as { MessageBody: string }).MessageBody);
-    expect(bodies).toHaveLength(2);
-    expect(JSON.parse(bodies[0]!)).toMatchObject({ orderId: `skillproof-${bundle.run.nonce}-ok` });
-    expect(() => JSON.parse(bodies[1]!)).toThrow();
-    expect(bodies[1]).toContain(`skillproof-${bundle.run.nonce}-poison`);
+    expect(calls('pass', 'cdk-solution', 'SendMessage')).toEqual([]);
+    const batches = calls('pass', 'cdk-solution', 'SendMessageBatch').map((c) => (c.input as { Entries: Array<{ Id: string; MessageBody: string }> }).Entries);
+    expect(batches).toHaveLength(1);
+    const [good, ...poison] = batches[0]!;
+    expect(JSON.parse(good!.MessageBody)).toMatchObject({ orderId: `skillproof-${bundle.run.nonce}-ok` });
+    expect(poison.length).toBeGreaterThanOrEqual(8);
+    for (const p of poison) expect(p.MessageBody).toContain(`skillproof-${bundle.run.nonce}-poison-`);
+  });
+
+  it('asks SQS for the system attributes that show a dead letter was redriven, and after how many receives', () => {
+    const receive = calls('pass', 'cdk-solution', 'ReceiveMessage')[0]!.input as { MessageSystemAttributeNames: string[] };
+    expect(receive.MessageSystemAttributeNames).toEqual(expect.arrayContaining(['DeadLetterQueueSourceArn', 'ApproximateReceiveCount']));
+  });
+
+  it('names the poison bodies that were not dead-lettered', async () => {
+    const check = (await graded('fail', 'only-unparseable-is-poison')).checks.find((c) => c.id === 'poison-dead-lettered')!;
+    expect(check.message).toMatch(/^7 of 9 poison messages did not reach orders-dlq/);
+    expect(check.message).toContain('a numeric orderId');
+    expect(check.message).not.toContain('truncated JSON');
+  });
+
+  it('refuses dead letters that SQS did not move there itself', async () => {
+    const check = (await graded('fail', 'poison-forwarded-by-function')).checks.find((c) => c.id === 'poison-dead-lettered')!;
+    expect(check.message).toContain("without SQS's DeadLetterQueueSourceArn arn:aws:sqs:eu-west-1:111122223333:orders-queue");
   });
 
   it("deletes the probe's dead-lettered message and leaves the candidate's own dead letters alone", () => {
     const deletes = calls('pass', 'cdk-solution', 'DeleteMessage').map((c) => (c.input as { ReceiptHandle: string }).ReceiptHandle);
-    expect(deletes).toHaveLength(1);
+    expect(deletes).toHaveLength(9);
     expect(deletes[0]).not.toMatch(/stale/);
   });
 

@@ -4,7 +4,7 @@ import { ServerlessQueueWorkerSolution, WORKER_CODE } from '../../tasks/serverle
 
 const template = (() => {
   const stack = new Stack(new App(), 'QueueWorkerSolution', { env: { account: '111122223333', region: 'eu-west-1' } });
-  new ServerlessQueueWorkerSolution(stack, 'Solution');
+  new ServerlessQueueWorkerSolution(stack, 'Solution', { permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/skillproof/skillproof-att-1-boundary' });
   return Template.fromStack(stack);
 })();
 
@@ -67,9 +67,15 @@ describe('serverless-queue-worker reference solution', () => {
     expect(JSON.stringify(statements)).not.toContain('"*"');
   });
 
+  it('creates its roles under /candidate/ with the sandbox boundary, as the sandbox requires', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) expect(role.Properties).toMatchObject({ Path: '/candidate/', PermissionsBoundary: 'arn:aws:iam::111122223333:policy/skillproof/skillproof-att-1-boundary' });
+  });
+
   it('stores valid orders and reports only poison messages as failed items', async () => {
-    const result = await runWorker(['{"orderId":"A-1","quantity":2}', '{"orderId":"A-2","quantity":', 'null', '[]', '{"orderId":""}', '{"orderId":7}', '{"orderId":"A-3"}']);
-    expect(result).toEqual({ stored: ['A-1', 'A-3'], failed: ['m2', 'm3', 'm4', 'm5', 'm6'] });
+    const result = await runWorker(['{"orderId":"A-1","quantity":2}', '{"orderId":"A-2","quantity":', 'null', '[]', '{"orderId":""}', '{"orderId":7}', '{"orderId":"A-3"}', 'plain text', '"A-4"', '{"order_id":"A-5"}', '{"orderId":{"S":"A-6"}}']);
+    expect(result).toEqual({ stored: ['A-1', 'A-3'], failed: ['m2', 'm3', 'm4', 'm5', 'm6', 'm8', 'm9', 'm10', 'm11'] });
   });
 
   it('reports an order it could not store as failed, so SQS retries it', async () => {

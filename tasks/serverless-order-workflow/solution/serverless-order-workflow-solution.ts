@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aspects, Duration, RemovalPolicy, type IAspect } from 'aws-cdk-lib';
+import { CfnRole, ManagedPolicy, PermissionsBoundary } from 'aws-cdk-lib/aws-iam';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, Errors, LogLevel, Pass, StateMachine, StateMachineType, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 
 /**
  * The order processor: accepts a valid order, and raises an `InvalidOrder` error (the Node.js
@@ -32,14 +33,29 @@ exports.handler = async (event) => {
  * event and is traced. The rule's target retries delivery and keeps what it cannot deliver in a
  * dead-letter queue; CDK gives EventBridge a role that may start this state machine only.
  */
+export interface ServerlessOrderWorkflowSolutionProps {
+  /** The sandbox's CandidateBoundary (stack output CandidateBoundaryArn); every role the solution makes carries it. */
+  permissionsBoundaryArn?: string;
+}
+
+/** Puts every IAM role of the solution (CDK's own service roles included) under the sandbox's /candidate/ path. */
+class CandidateRolePath implements IAspect {
+  visit(node: IConstruct): void {
+    if (node instanceof CfnRole) node.path = '/candidate/';
+  }
+}
+
 export class ServerlessOrderWorkflowSolution extends Construct {
   readonly bus: EventBus;
   readonly stateMachine: StateMachine;
   readonly deadLetterQueue: Queue;
   readonly rule: Rule;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ServerlessOrderWorkflowSolutionProps = {}) {
     super(scope, id);
+    // The sandbox lets the candidate create roles only under /candidate/ and with its permissions boundary.
+    Aspects.of(this).add(new CandidateRolePath());
+    if (props.permissionsBoundaryArn) PermissionsBoundary.of(this).apply(ManagedPolicy.fromManagedPolicyArn(this, 'Boundary', props.permissionsBoundaryArn));
 
     this.bus = new EventBus(this, 'OrdersBus', { eventBusName: 'orders-bus' });
 

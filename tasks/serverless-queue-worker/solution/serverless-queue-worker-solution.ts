@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aspects, Duration, RemovalPolicy, type IAspect } from 'aws-cdk-lib';
+import { CfnRole, ManagedPolicy, PermissionsBoundary } from 'aws-cdk-lib/aws-iam';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 
 /**
  * The worker's handler: stores each valid order, and reports every poison message (and every order
@@ -47,14 +48,29 @@ exports.handler = async (event) => {
 `;
 
 /** The reference solution for serverless-queue-worker: deploy it into a sandbox to see every check pass. */
+export interface ServerlessQueueWorkerSolutionProps {
+  /** The sandbox's CandidateBoundary (stack output CandidateBoundaryArn); every role the solution makes carries it. */
+  permissionsBoundaryArn?: string;
+}
+
+/** Puts every IAM role of the solution (CDK's own service roles included) under the sandbox's /candidate/ path. */
+class CandidateRolePath implements IAspect {
+  visit(node: IConstruct): void {
+    if (node instanceof CfnRole) node.path = '/candidate/';
+  }
+}
+
 export class ServerlessQueueWorkerSolution extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly table: Table;
   readonly worker: LambdaFunction;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ServerlessQueueWorkerSolutionProps = {}) {
     super(scope, id);
+    // The sandbox lets the candidate create roles only under /candidate/ and with its permissions boundary.
+    Aspects.of(this).add(new CandidateRolePath());
+    if (props.permissionsBoundaryArn) PermissionsBoundary.of(this).apply(ManagedPolicy.fromManagedPolicyArn(this, 'Boundary', props.permissionsBoundaryArn));
     // Longer than the source queue's retention: a dead-lettered message keeps its original enqueue time.
     this.deadLetterQueue = new Queue(this, 'OrdersDlq', { queueName: 'orders-dlq', retentionPeriod: Duration.days(14) });
     this.queue = new Queue(this, 'OrdersQueue', {

@@ -1,5 +1,5 @@
 import { DescribeEventBusCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
-import { acceptsDeadLettersFrom, describeEventBus, eventJson, patternMatches, queueSendGrants, rulesTargeting, targetsResource } from '../../../graders/lib/eventbridge';
+import { acceptsDeadLettersFrom, deadLetterQueueUnusable, describeEventBus, eventJson, patternMatches, queueSendDenies, queueSendGrants, rulesTargeting, targetsResource } from '../../../graders/lib/eventbridge';
 import type { CheckContext } from '../../../src/model/grader';
 import { awsError, FakeAccount } from '../../../src/testing/fake-account';
 import { inCheck as runInCheck } from '../../support/harness';
@@ -84,6 +84,9 @@ describe('graders/lib/eventbridge', () => {
       ['an ArnLike wildcard covering the rule', policy({ ...CDK_STATEMENT, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/orders-bus/*' } } })],
       ['no SourceArn condition', policy({ ...CDK_STATEMENT, Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } })],
       ['sqs:* for everyone on any resource', policy({ Effect: 'Allow', Principal: '*', Action: 'sqs:*', Resource: '*' })],
+      ['a Deny of requests without TLS (CDK enforceSSL)', policy(CDK_STATEMENT, { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sqs:*', Resource: QUEUE, Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+      ['a Deny of other rules only', policy(CDK_STATEMENT, { Effect: 'Deny', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { ArnNotLike: { 'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/orders-bus/*' } } })],
+      ['a Deny on a condition SkillProof cannot evaluate', policy(CDK_STATEMENT, { Effect: 'Deny', Principal: '*', Action: 'sqs:SendMessage', Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc' } } })],
     ])('accepts %s', (_what, text) => {
       expect(acceptsDeadLettersFrom(text, QUEUE, RULE)).toBe(true);
     });
@@ -95,8 +98,14 @@ describe('graders/lib/eventbridge', () => {
       ['another queue', policy({ ...CDK_STATEMENT, Resource: `${QUEUE}-2` })],
       ['another action', policy({ ...CDK_STATEMENT, Action: 'sqs:ReceiveMessage' })],
       ['a Deny', policy({ ...CDK_STATEMENT, Effect: 'Deny' })],
+      ['an Allow overridden by a Deny of events.amazonaws.com', policy(CDK_STATEMENT, { Sid: 'LockDown', Effect: 'Deny', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:*', Resource: QUEUE })],
+      ['an Allow overridden by a Deny of everyone from this account', policy(CDK_STATEMENT, { Effect: 'Deny', Principal: '*', Action: 'sqs:Send*', Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } })],
     ])('refuses %s', (_what, text) => {
       expect(acceptsDeadLettersFrom(text, QUEUE, RULE)).toBe(false);
+    });
+
+    it('queueSendDenies names the Deny statements that apply to this rule\'s delivery', () => {
+      expect(queueSendDenies(policy(CDK_STATEMENT, { Sid: 'LockDown', Effect: 'Deny', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:*' }), QUEUE, RULE)).toEqual([{ sid: 'LockDown' }]);
     });
 
     it('queueSendGrants lists each principal of each granting statement', () => {
@@ -104,6 +113,24 @@ describe('graders/lib/eventbridge', () => {
         { sid: 'AllowEventRule', principal: 'events.amazonaws.com', sourceArns: [RULE] },
         { sid: 'AllowEventRule', principal: 'sns.amazonaws.com', sourceArns: [RULE] },
       ]);
+    });
+  });
+
+  describe('deadLetterQueueUnusable', () => {
+    it.each([
+      ['a standard queue with SSE-SQS', { SqsManagedSseEnabled: 'true' }, QUEUE],
+      ['a queue with a customer managed key', { KmsMasterKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, QUEUE],
+      ['an unencrypted queue', {}, QUEUE],
+    ])('accepts %s', (_what, attributes, arn) => {
+      expect(deadLetterQueueUnusable(attributes, arn)).toBeUndefined();
+    });
+
+    it.each([
+      ['a FIFO queue', { FifoQueue: 'true' }, `${QUEUE}.fifo`, /FIFO/],
+      ['the AWS managed key by alias', { KmsMasterKeyId: 'alias/aws/sqs' }, QUEUE, /alias\/aws\/sqs/],
+      ['the AWS managed key by alias ARN', { KmsMasterKeyId: 'arn:aws:kms:eu-west-1:111122223333:alias/aws/sqs' }, QUEUE, /alias\/aws\/sqs/],
+    ])('refuses %s', (_what, attributes, arn, why) => {
+      expect(deadLetterQueueUnusable(attributes, arn)).toMatch(why);
     });
   });
 });

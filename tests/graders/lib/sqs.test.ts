@@ -1,5 +1,6 @@
-import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { deleteProbeMessages, describeQueue, numberAttribute, redrivePolicy, sendProbeMessage, watchQueue, type Queue } from '../../../graders/lib/sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { actionKey } from '../../../src/aws/operations';
+import { deadLetterSource, deleteProbeMessages, describeQueue, numberAttribute, receiveCount, redrivePolicy, sendProbeBatch, sendProbeMessage, watchQueue, type Queue } from '../../../graders/lib/sqs';
 import type { CheckContext } from '../../../src/model/grader';
 import { awsError, FakeAccount } from '../../../src/testing/fake-account';
 import { inCheck as runInCheck } from '../../support/harness';
@@ -65,6 +66,37 @@ describe('graders/lib/sqs', () => {
     const account = new FakeAccount().on(SQSClient, SendMessageCommand, (input) => (sent.push(input), { MessageId: 'm-1', MD5OfMessageBody: 'x' }));
     expect(await inCheck(account, (ctx) => sendProbeMessage(ctx, queue(), 'hello'))).toBe('m-1');
     expect(sent).toEqual([{ QueueUrl: URL, MessageBody: 'hello', DelaySeconds: 0 }]);
+  });
+
+  describe('sendProbeBatch', () => {
+    it('sends every entry in one SendMessageBatch call with no delivery delay and maps entry ids to message ids', async () => {
+      const sent: unknown[] = [];
+      const account = new FakeAccount().on(SQSClient, SendMessageBatchCommand, (input) => {
+        sent.push(input);
+        return { Successful: (input.Entries ?? []).map((e, i) => ({ Id: e.Id, MessageId: `m-${i}`, MD5OfMessageBody: 'x' })), Failed: [] };
+      });
+      const ids = await inCheck(account, (ctx) => sendProbeBatch(ctx, queue(), [{ id: 'good', body: '{}' }, { id: 'poison', body: 'x' }]));
+      expect([...ids]).toEqual([['good', 'm-0'], ['poison', 'm-1']]);
+      expect(sent).toEqual([{ QueueUrl: URL, Entries: [{ Id: 'good', MessageBody: '{}', DelaySeconds: 0 }, { Id: 'poison', MessageBody: 'x', DelaySeconds: 0 }] }]);
+    });
+
+    it('is an ERROR, never a verdict, when SQS refuses an entry', async () => {
+      const account = new FakeAccount().on(SQSClient, SendMessageBatchCommand, () => ({
+        Successful: [{ Id: 'good', MessageId: 'm-0', MD5OfMessageBody: 'x' }],
+        Failed: [{ Id: 'poison', Code: 'InternalError', SenderFault: false, Message: 'try again' }],
+      }));
+      await expect(inCheck(account, (ctx) => sendProbeBatch(ctx, queue(), [{ id: 'good', body: '{}' }, { id: 'poison', body: 'x' }]))).rejects.toThrow(/ERROR: .*SQS refused probe messages .*poison: InternalError/);
+    });
+
+    it('is authorised, like every SQS batch call, by its single-message action', () => {
+      expect([actionKey('SQS', 'SendMessageBatch'), actionKey('SQS', 'DeleteMessageBatch'), actionKey('SQS', 'ChangeMessageVisibilityBatch')]).toEqual(['sqs:SendMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']);
+    });
+  });
+
+  it('reads where SQS redrove a dead letter from and how often it was received, and nothing from absent attributes', () => {
+    const redriven: Message = { MessageId: 'a', Attributes: { DeadLetterQueueSourceArn: ARN, ApproximateReceiveCount: '4' } };
+    const forwarded: Message = { MessageId: 'b', Attributes: { ApproximateReceiveCount: 'many' } };
+    expect([deadLetterSource(redriven), receiveCount(redriven), deadLetterSource(forwarded), receiveCount(forwarded), receiveCount({})]).toEqual([ARN, 4, undefined, undefined, undefined]);
   });
 
   describe('watchQueue', () => {

@@ -133,6 +133,43 @@ describe('graders/lib/step-functions', () => {
       expect(caughtFailures(events, handlers)).toEqual([]);
     });
 
+    it('reads a Catch as GetExecutionHistory records it: TaskFailed, then the state exits, then the handler is entered', () => {
+      const events = history(['ExecutionStarted'], ['TaskStateEntered', { ...entered('Process'), previousEventId: 0 }], ['TaskScheduled'], ['TaskStarted'], ['TaskFailed', failed('InvalidOrder')], ['TaskStateExited', { stateExitedEventDetails: { name: 'Process' } }], ['PassStateEntered', entered('Handle')], ['PassStateExited'], ['ExecutionSucceeded']);
+      expect(caughtFailures(events, handlers)).toEqual([{ error: 'InvalidOrder', handler: 'Handle', state: 'Process' }]);
+    });
+
+    it('does not take a retried task that then succeeded for a caught one, even when its Catch target is also its Next', () => {
+      const events = history(
+        ['TaskStateEntered', entered('Process')],
+        ['TaskScheduled'],
+        ['TaskStarted'],
+        ['TaskFailed', failed('Lambda.TooManyRequestsException')],
+        ['TaskScheduled'],
+        ['TaskStarted'],
+        ['TaskSucceeded'],
+        ['TaskStateExited', { stateExitedEventDetails: { name: 'Process' } }],
+        ['ChoiceStateEntered', entered('Handle')],
+      );
+      expect(caughtFailures(events, handlers)).toEqual([]);
+    });
+
+    it('follows previousEventId through interleaved Parallel branches to the Parallel state\'s Catch', () => {
+      // 1 entered, 2 started; branch A: 3 entered, 5 failed; branch B: 4 entered, 6 succeeded, 7 next state entered; then 8 failed, 9 exited, 10 handler.
+      const events: HistoryEvent[] = [
+        ['ParallelStateEntered', 0, entered('Fulfil')],
+        ['ParallelStateStarted', 1],
+        ['TaskStateEntered', 2, entered('Validate')],
+        ['TaskStateEntered', 2, entered('Reserve')],
+        ['TaskFailed', 3, failed('InvalidOrder')],
+        ['TaskSucceeded', 4],
+        ['PassStateEntered', 6, entered('MarkReserved')],
+        ['ParallelStateFailed', 5],
+        ['ParallelStateExited', 8, { stateExitedEventDetails: { name: 'Fulfil' } }],
+        ['PassStateEntered', 9, entered('Handle')],
+      ].map(([type, previousEventId, rest], i) => ({ id: i + 1, previousEventId: previousEventId as number, type: type as HistoryEvent['type'], timestamp: new Date(Date.UTC(2026, 0, 15, 10, 0, i)), ...(rest as object) }));
+      expect(caughtFailures(events, handlers)).toEqual([{ error: 'InvalidOrder', handler: 'Handle', state: 'Fulfil' }]);
+    });
+
     it('reads events in id order whatever order they come in', () => {
       const events = history(['TaskStateEntered', entered('Process')], ['TaskFailed', failed('X')], ['PassStateEntered', entered('Handle')]).reverse();
       expect(caughtFailures(events, handlers)).toEqual([{ error: 'X', handler: 'Handle' }]);
@@ -206,6 +243,23 @@ describe('graders/lib/step-functions', () => {
       const seen = await inCheck(acc, (ctx) => watchExecutions(ctx, SM, ['skillproof-n', 'skillproof-n-invalid'], { since, timeoutMs: 10_000, intervalMs: 100 }));
       expect(Object.fromEntries([...seen].map(([token, e]) => [token, [e.executionArn.split(':').pop(), e.status]]))).toEqual({ 'skillproof-n': ['good', 'SUCCEEDED'], 'skillproof-n-invalid': ['bad', 'FAILED'] });
       expect(described.map((a) => a.split(':').pop())).toEqual(['manual', 'good', 'bad']);
+    });
+
+    it('reads every page of ListExecutions until it reaches executions older than the probe', async () => {
+      const arn = (name: string) => `arn:aws:states:eu-west-1:111122223333:execution:order-workflow:${name}`;
+      const pages: Array<string | undefined> = [];
+      const executions = ['c', 'b', 'a'].map((name, i) => ({ executionArn: arn(name), stateMachineArn: SM, name, status: 'SUCCEEDED' as const, startDate: i < 2 ? recent : new Date('2026-01-14T10:00:00Z') }));
+      const acc = new FakeAccount()
+        .on(SFNClient, ListExecutionsCommand, ({ nextToken }) => {
+          pages.push(nextToken);
+          const from = nextToken ? Number(nextToken) : 0;
+          return { executions: executions.slice(from, from + 1), ...(from + 1 < executions.length ? { nextToken: String(from + 1) } : {}) };
+        })
+        .on(SFNClient, DescribeExecutionCommand, ({ executionArn }) => ({ executionArn, stateMachineArn: SM, status: 'SUCCEEDED', startDate: recent, input: executionArn === arn('b') ? '{"orderId":"skillproof-n"}' : '{}' }));
+      const seen = await inCheck(acc, (ctx) => watchExecutions(ctx, SM, ['skillproof-n'], { since, timeoutMs: 1_000, intervalMs: 100 }));
+      expect([...seen.keys()]).toEqual(['skillproof-n']);
+      // The third page holds an execution from before the probe: no fourth page is asked for.
+      expect(pages).toEqual([undefined, '1', '2']);
     });
 
     it('returns what it saw when the deadline passes', async () => {
