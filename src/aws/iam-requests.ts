@@ -157,6 +157,10 @@ const RESOURCES: Record<string, ResourceRule> = {
     const key = str(input.Key);
     return [`arn:${at.partition}:s3:::${bucket}${key ? `/${key}` : ''}`];
   },
+  CognitoIdentityProvider(_op, input, at) {
+    const pool = str(input.UserPoolId);
+    return pool ? [regional('cognito-idp', at, `userpool/${pool}`)] : undefined;
+  },
   CloudWatch(op, input, at) {
     if (op !== 'DescribeAlarms' && op !== 'DescribeAlarmHistory') return undefined;
     const names = (input.AlarmNames as string[] | undefined) ?? (str(input.AlarmName) ? [str(input.AlarmName)!] : []);
