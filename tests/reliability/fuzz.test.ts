@@ -18,7 +18,7 @@ import { callKey, transcriptWorld } from './support/transcript-world';
  * outcome vocabulary, every check says why, and the evidence bundle replays to the same outcomes.
  * Each grader gets NUM_RUNS generated variations of its passing fixture, from a fixed seed.
  * The checks' answers are mutated, not the engine's own preflight (GetCallerIdentity): that is
- * covered in fault-injection.test.ts.
+ * covered in fault-injection-*.test.ts.
  */
 
 const NUM_RUNS = 30;

@@ -1,11 +1,10 @@
-import type { CallRecord, RecordedError } from '../../src/aws/session';
-import { regrade } from '../../src/engine/grade';
-import { parseBundle, serialiseBundle } from '../../src/evidence/bundle';
-import type { Json } from '../../src/evidence/canonical';
-import type { Status } from '../../src/model/report';
-import { emptyIsAnAnswer } from './support/empty-answers';
-import { passFixtures, type PassFixture } from './support/pass-fixtures';
-import { callKey } from './support/transcript-world';
+import type { CallRecord, RecordedError } from '../../../src/aws/session';
+import { regrade } from '../../../src/engine/grade';
+import type { Json } from '../../../src/evidence/canonical';
+import type { Status } from '../../../src/model/report';
+import { emptyIsAnAnswer } from './empty-answers';
+import { passFixtures, type PassFixture } from './pass-fixtures';
+import { callKey } from './transcript-world';
 
 /**
  * Invariant 1 (no false FAIL), tested by breaking each recorded call of every passing fixture in
@@ -15,7 +14,7 @@ import { callKey } from './support/transcript-world';
  *
  * Coverage: every fault at every recorded call, except inside a run of identical polls (waitFor
  * sends the same read again and again), where the first, the last and one middle poll chosen by a
- * fixed seed are broken; the other middle polls behave like those. That keeps the suite near 10 s.
+ * fixed seed are broken; the other middle polls behave like those. Split by track into two test files so jest runs them side by side.
  */
 
 type FaultKind = 'throttling' | 'server-error' | 'timeout' | 'access-denied' | 'expired-token' | 'malformed-empty' | 'malformed-type';
@@ -176,101 +175,90 @@ const isFalseFail = (i: Injection) => i.status === 'failed' && !(i.kind === 'mal
 
 const show = (i: Injection) => `${i.fixture} call #${i.index} ${i.call} ${i.kind}/${i.persistence}: ${i.status} (expected ${i.expected}) ${i.detail}`;
 
-describe('fault injection over every passing fixture', () => {
-  const injections: Injection[] = [];
-  const fixtures = passFixtures();
+/**
+ * The suite over the passing fixtures `which` selects; split by track so jest runs the halves on
+ * both cores. Returns the fixtures for further tests in the same describe.
+ */
+export function describeFaultInjection(title: string, which: (fx: PassFixture) => boolean, more?: (fixtures: PassFixture[]) => void): void {
+  describe(title, () => {
+    const injections: Injection[] = [];
+    const fixtures = passFixtures().filter(which);
 
-  beforeAll(async () => {
-    for (const fx of fixtures) {
-      for (const index of indexesToBreak(fx.bundle.transcript, 20260115)) {
-        for (const fault of FAULTS) {
-          for (const persistence of ['transient', 'persistent'] as const) {
-            const result = await inject(fx, index, fault, persistence);
-            if (result) injections.push(result);
+    beforeAll(async () => {
+      for (const fx of fixtures) {
+        for (const index of indexesToBreak(fx.bundle.transcript, 20260115)) {
+          for (const fault of FAULTS) {
+            for (const persistence of ['transient', 'persistent'] as const) {
+              const result = await inject(fx, index, fault, persistence);
+              if (result) injections.push(result);
+            }
           }
         }
       }
-    }
-    const falseFails = injections.filter(isFalseFail);
-    const byKind = FAULTS.map((f) => `${f.kind} ${injections.filter((i) => i.kind === f.kind).length}/${falseFails.filter((i) => i.kind === f.kind).length}`);
-    const byCall = new Map<string, Injection[]>();
-    for (const f of falseFails) byCall.set(f.call, [...(byCall.get(f.call) ?? []), f]);
-    const broken = new Set(injections.map((i) => `${i.fixture}#${i.index}`)).size;
-    console.log(
-      `fault injection: ${injections.length} injections at ${broken} of ${fixtures.reduce((n, f) => n + f.bundle.transcript.length, 0)} recorded calls ` +
-        `of ${fixtures.length} passing fixtures; ${falseFails.length} false fails.\n` +
-        `per fault (injections / false fails): ${byKind.join(', ')}` +
-        [...byCall]
-          .map(([call, list]) => {
-            const kinds = [...new Set(list.map((i) => i.kind))].join(', ');
-            return `\n  false fail after ${call} (${kinds}; ${list.length}x), e.g. ${list[0]!.fixture}: ${list[0]!.detail.slice(0, 140)}`;
-          })
-          .join(''),
-    );
-  }, 120_000);
+      const falseFails = injections.filter(isFalseFail);
+      const byKind = FAULTS.map((f) => `${f.kind} ${injections.filter((i) => i.kind === f.kind).length}/${falseFails.filter((i) => i.kind === f.kind).length}`);
+      const byCall = new Map<string, Injection[]>();
+      for (const f of falseFails) byCall.set(f.call, [...(byCall.get(f.call) ?? []), f]);
+      const broken = new Set(injections.map((i) => `${i.fixture}#${i.index}`)).size;
+      console.log(
+        `fault injection: ${injections.length} injections at ${broken} of ${fixtures.reduce((n, f) => n + f.bundle.transcript.length, 0)} recorded calls ` +
+          `of ${fixtures.length} passing fixtures; ${falseFails.length} false fails.\n` +
+          `per fault (injections / false fails): ${byKind.join(', ')}` +
+          [...byCall]
+            .map(([call, list]) => {
+              const kinds = [...new Set(list.map((i) => i.kind))].join(', ');
+              return `\n  false fail after ${call} (${kinds}; ${list.length}x), e.g. ${list[0]!.fixture}: ${list[0]!.detail.slice(0, 140)}`;
+            })
+            .join(''),
+      );
+    }, 600_000);
 
-  it('breaks every distinct recorded call of every task that has a passing fixture', () => {
-    expect(fixtures.length).toBeGreaterThan(0);
-    for (const fx of fixtures) {
-      const broken = new Set(injections.filter((i) => i.fixture === fx.label).map((i) => callKey(fx.bundle.transcript[i.index]!.service, fx.bundle.transcript[i.index]!.operation, fx.bundle.transcript[i.index]!.input)));
-      const distinct = new Set(fx.bundle.transcript.map((r) => callKey(r.service, r.operation, r.input)));
-      expect({ fixture: fx.label, calls: broken.size }).toEqual({ fixture: fx.label, calls: distinct.size });
-    }
-  });
-
-  it('absorbs transient throttling, server errors, timeouts and garbled answers with retries: the grade still passes', () => {
-    const absorbed = injections.filter((i) => i.persistence === 'transient' && i.expected === 'passed');
-    expect(absorbed.length).toBeGreaterThan(0);
-    expect(absorbed.filter((i) => i.status !== 'passed').map(show)).toEqual([]);
-  });
-
-  it('makes the grade incomplete, never failed, when AWS keeps throttling, erroring, timing out, denying the grader or rejecting its expired token', () => {
-    const infra = injections.filter((i) => !i.kind.startsWith('malformed') && i.expected === 'incomplete');
-    const wrong = infra.filter((i) => isFalseFail(i) || (i.status !== 'incomplete' && !(i.status === 'passed' && CLEANUP.has(i.call))));
-    expect(wrong.map(show)).toEqual([]);
-  });
-
-  it('never fails a grade because an answer had members of the wrong type', () => {
-    const garbled = injections.filter((i) => i.kind === 'malformed-type');
-    expect(garbled.length).toBeGreaterThan(0);
-    expect(garbled.filter(isFalseFail).map(show)).toEqual([]);
-  });
-
-  it('never fails a grade because an answer came back as an empty body', () => {
-    const empty = injections.filter((i) => i.kind === 'malformed-empty');
-    expect(empty.length).toBeGreaterThan(0);
-    expect(empty.filter(isFalseFail).map(show)).toEqual([]);
-  });
-
-  it('reads empty answers as real only where a grader declares them (validEmptyAnswers), each one a call it makes', () => {
-    const called = new Map<string, Set<string>>();
-    for (const fx of fixtures) {
-      const calls = called.get(fx.entry.task.id) ?? new Set<string>();
-      fx.bundle.transcript.forEach((r) => calls.add(`${r.service}.${r.operation}`));
-      called.set(fx.entry.task.id, calls);
-    }
-    const stale = fixtures.flatMap((fx) => fx.entry.grader.validEmptyAnswers.filter((c) => !called.get(fx.entry.task.id)!.has(c)).map((c) => `${fx.entry.task.id}: ${c}`));
-    expect([...new Set(stale)]).toEqual([]);
-    expect(emptyIsAnAnswer({ validEmptyAnswers: ['S3.GetBucketVersioning'] }, 'S3.GetBucketVersioning')).toBe(true);
-    expect(emptyIsAnAnswer({ validEmptyAnswers: [] }, 'S3.GetBucketVersioning')).toBe(false);
-  });
-
-  describe('the preflight identity check', () => {
-    const withIdentity = (fx: PassFixture, output: Json) => ({
-      ...fx.bundle,
-      transcript: fx.bundle.transcript.map((r) => (r.service === 'STS' && r.operation === 'GetCallerIdentity' ? { ...r, output } : r)),
-    });
-    const ordersApi = () => fixtures.find((f) => f.label === 'serverless-orders-api/pass/http-api') ?? fixtures[0]!;
-
-    it('does not grade when the caller identity names no account: the run is incomplete', async () => {
-      const { report } = await regrade(ordersApi().entry, withIdentity(ordersApi(), { UserId: 'AROAEXAMPLE:grader' }));
-      expect({ status: report.status, graded: report.checks.filter((c) => c.outcome !== 'SKIPPED').map((c) => c.id) }).toEqual({ status: 'incomplete', graded: [] });
+    it('breaks every distinct recorded call of every task that has a passing fixture', () => {
+      expect(fixtures.length).toBeGreaterThan(0);
+      for (const fx of fixtures) {
+        const broken = new Set(injections.filter((i) => i.fixture === fx.label).map((i) => callKey(fx.bundle.transcript[i.index]!.service, fx.bundle.transcript[i.index]!.operation, fx.bundle.transcript[i.index]!.input)));
+        const distinct = new Set(fx.bundle.transcript.map((r) => callKey(r.service, r.operation, r.input)));
+        expect({ fixture: fx.label, calls: broken.size }).toEqual({ fixture: fx.label, calls: distinct.size });
+      }
     });
 
-    it('keeps the evidence readable when the caller identity answers with an account id that is not a string', async () => {
-      const { report, bundle } = await regrade(ordersApi().entry, withIdentity(ordersApi(), { Account: 111122223333, UserId: 'AROAEXAMPLE:grader' }));
-      expect(report.status).toBe('incomplete');
-      expect(() => parseBundle(serialiseBundle(bundle), 'evidence of the run')).not.toThrow();
+    it('absorbs transient throttling, server errors, timeouts and garbled answers with retries: the grade still passes', () => {
+      const absorbed = injections.filter((i) => i.persistence === 'transient' && i.expected === 'passed');
+      expect(absorbed.length).toBeGreaterThan(0);
+      expect(absorbed.filter((i) => i.status !== 'passed').map(show)).toEqual([]);
     });
+
+    it('makes the grade incomplete, never failed, when AWS keeps throttling, erroring, timing out, denying the grader or rejecting its expired token', () => {
+      const infra = injections.filter((i) => !i.kind.startsWith('malformed') && i.expected === 'incomplete');
+      const wrong = infra.filter((i) => isFalseFail(i) || (i.status !== 'incomplete' && !(i.status === 'passed' && CLEANUP.has(i.call))));
+      expect(wrong.map(show)).toEqual([]);
+    });
+
+    it('never fails a grade because an answer had members of the wrong type', () => {
+      const garbled = injections.filter((i) => i.kind === 'malformed-type');
+      expect(garbled.length).toBeGreaterThan(0);
+      expect(garbled.filter(isFalseFail).map(show)).toEqual([]);
+    });
+
+    it('never fails a grade because an answer came back as an empty body', () => {
+      const empty = injections.filter((i) => i.kind === 'malformed-empty');
+      expect(empty.length).toBeGreaterThan(0);
+      expect(empty.filter(isFalseFail).map(show)).toEqual([]);
+    });
+
+    it('reads empty answers as real only where a grader declares them (validEmptyAnswers), each one a call it makes', () => {
+      const called = new Map<string, Set<string>>();
+      for (const fx of fixtures) {
+        const calls = called.get(fx.entry.task.id) ?? new Set<string>();
+        fx.bundle.transcript.forEach((r) => calls.add(`${r.service}.${r.operation}`));
+        called.set(fx.entry.task.id, calls);
+      }
+      const stale = fixtures.flatMap((fx) => fx.entry.grader.validEmptyAnswers.filter((c) => !called.get(fx.entry.task.id)!.has(c)).map((c) => `${fx.entry.task.id}: ${c}`));
+      expect([...new Set(stale)]).toEqual([]);
+      expect(emptyIsAnAnswer({ validEmptyAnswers: ['S3.GetBucketVersioning'] }, 'S3.GetBucketVersioning')).toBe(true);
+      expect(emptyIsAnAnswer({ validEmptyAnswers: [] }, 'S3.GetBucketVersioning')).toBe(false);
+    });
+
+    more?.(fixtures);
   });
-});
+}
