@@ -281,6 +281,13 @@ export class GradingSession {
 /**
  * Reads streaming members of a response (InvokeAgent's event stream, a blob body) to the end, so
  * they can be recorded: event streams become arrays (still `for await`-able), blobs byte arrays.
+ *
+ * A stream can end in an exception event after the call itself succeeded (HTTP 200): the SDK throws
+ * it while iterating (@smithy/core getMessageUnmarshaller, `:message-type` "exception"). Such an
+ * exception was raised by whatever the service ran for the caller (InvokeAgent: the candidate's agent,
+ * with its own role), not by the caller's request, so it is kept as what the stream carried: the last
+ * event, as its union member (`{ accessDeniedException: { message } }`, the ResponseStream shape).
+ * Retryable ones (throttling, server faults) still propagate, so the session retries the call as before.
  */
 export async function drainStreams(output: unknown): Promise<unknown> {
   if (output === null || typeof output !== 'object') return output;
@@ -292,11 +299,33 @@ export async function drainStreams(output: unknown): Promise<unknown> {
       out[key] = await blob.transformToByteArray();
     } else if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
       const events: unknown[] = [];
-      for await (const event of value as AsyncIterable<unknown>) events.push(event);
+      try {
+        for await (const event of value as AsyncIterable<unknown>) events.push(event);
+      } catch (err) {
+        const event = streamExceptionEvent(err);
+        if (!event) throw err;
+        events.push(event);
+      }
       out[key] = events;
     }
   }
   return out;
+}
+
+/**
+ * The union member a modelled, non-retryable stream exception stands for (`AccessDeniedException` →
+ * `{ accessDeniedException: { message } }`, with the exception's other modelled text members such as
+ * `resourceName`), or undefined for anything else: a network error, an unmodelled error message,
+ * throttling or a server fault.
+ */
+function streamExceptionEvent(err: unknown): Record<string, Record<string, string>> | undefined {
+  if (!(err instanceof Error) || (err as { $fault?: unknown }).$fault === undefined) return undefined;
+  if (classifyFailure(err).retryable || !/^[A-Z][A-Za-z]*Exception$/.test(err.name)) return undefined;
+  const members: Record<string, string> = { message: err.message };
+  for (const [k, v] of Object.entries(err)) {
+    if (typeof v === 'string' && !k.startsWith('$') && !['name', 'message', 'Message', 'stack'].includes(k)) members[k] = v;
+  }
+  return { [err.name[0]!.toLowerCase() + err.name.slice(1)]: members };
 }
 
 /** An AWS-shaped error rebuilt from the evidence, so graders see what they saw live. */
