@@ -120,6 +120,8 @@ describe('excerpt', () => {
 });
 
 describe('exceptions the agent\'s stream ends in', () => {
+  /** An exception event as the session records it (the SDK types the member as the thrown exception class). */
+  const raised = (member: string, fields: Record<string, string>) => ({ [member]: fields }) as unknown as ResponseStream;
   const request = { agentId: 'A', agentAliasId: 'L', sessionId: 's', inputText: 'hi' };
   const probes = ['bedrock:InvokeAgent'];
   const accountStreaming = (last: ResponseStream | Error) => {
@@ -139,7 +141,7 @@ describe('exceptions the agent\'s stream ends in', () => {
   it('reads them as exceptions, with the dependency AWS names', async () => {
     const response = await readAgentResponse([
       { chunk: { bytes: bytes('partial') } },
-      { dependencyFailedException: { message: 'Lambda failed', resourceName: 'Lambda' } },
+      raised('dependencyFailedException', { message: 'Lambda failed', resourceName: 'Lambda' }),
     ]);
     expect(response.exceptions).toEqual([{ member: 'dependencyFailedException', message: 'Lambda failed', resourceName: 'Lambda' }]);
   });
@@ -158,7 +160,7 @@ describe('exceptions the agent\'s stream ends in', () => {
   });
 
   it('makes one that is AWS\'s or the account\'s (a quota, a conflict) an error, never the candidate\'s fault', async () => {
-    const account = accountStreaming({ serviceQuotaExceededException: { message: 'quota' } });
+    const account = accountStreaming(raised('serviceQuotaExceededException', { message: 'quota' }));
     await expect(inCheck(account, (ctx) => invokeWithTrace(ctx, request), { probes })).rejects.toThrow(/ERROR: .*serviceQuotaExceededException: quota .*not the candidate/);
   });
 });
