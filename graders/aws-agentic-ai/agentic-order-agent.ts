@@ -39,9 +39,12 @@ export function seededOrdersTable(attemptId: string): string {
   return `skillproof-${attemptId}-orders`;
 }
 
-/** The order this run asks about: its id embeds the run's nonce, its status is picked by it. */
+/**
+ * The order this run asks about: its id embeds the run's nonce, its status is picked by the nonce's
+ * last 8 hex digits (the run's random part; the first 8 are the attempt's, shared by its runs).
+ */
 export function probeOrder(nonce: string): { orderId: string; status: string } {
-  const pick = parseInt(nonce.slice(0, 8), 16) % PROBE_STATUSES.length;
+  const pick = parseInt(nonce.slice(-8), 16) % PROBE_STATUSES.length;
   return { orderId: `SP-${nonce}`, status: PROBE_STATUSES[Number.isNaN(pick) ? 0 : pick]! };
 }
 

@@ -168,8 +168,8 @@ describe('agentic-order-agent', () => {
     expect(put.seq).toBeLessThan(invoke.seq);
   });
 
-  it('picks the probe status from the nonce, so different runs ask about different statuses', () => {
-    const statuses = new Set(['00000000', '11111111', '22222222', '33333333', '44444444', '55555555'].map((n) => probeOrder(`${n}abcdef01`).status));
+  it('picks the probe status from the run\'s random part of the nonce, so different runs of one attempt ask about different statuses', () => {
+    const statuses = new Set(['00000000', '11111111', '22222222', '33333333', '44444444', '55555555'].map((n) => probeOrder(`abcdef01${n}`).status));
     expect(statuses.size).toBeGreaterThan(3);
   });
 
