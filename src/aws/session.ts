@@ -3,10 +3,10 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { canonicalJson, decodeValue, encodeValue, type Json } from '../evidence/canonical';
 import { redact, redactText } from '../evidence/redact';
 import type { AwsClient, AwsClientConstructor } from '../model/grader';
-import { classifyFailure, GuardViolation, MalformedResponse, MissingRecordedCall, tagCall } from './errors';
+import { classifyFailure, GuardViolation, MalformedResponse, MissingRecordedCall, ModelCallBudgetExhausted, tagCall } from './errors';
 import { responseShapeProblems } from './response-shape';
 import { createHttpProbe, type HttpProbe } from './http';
-import { actionKey, isReadAction, operationOfCommand, serviceOfClient } from './operations';
+import { actionKey, isModelCall, isReadAction, operationOfCommand, serviceOfClient } from './operations';
 
 /** One AWS call (or HTTP probe) as the evidence keeps it. */
 export interface CallRecord {
@@ -59,6 +59,12 @@ export interface SessionConfig {
   /** simulate: answers calls. */
   responder?: Responder;
   retry?: RetryPolicy;
+  /**
+   * live/simulate: how many model calls (isModelCall; each try counts) this run may still make, for a
+   * progress run of an attempt whose budget is partly spent. Absent: no limit (final runs, authors).
+   * A refused call is recorded as a ModelCallBudgetExhausted error, so a replay refuses it too.
+   */
+  modelCallBudget?: number;
   /** Replay/simulate only: real delay added to each call, to make offline timings meaningful. */
   latencyMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -98,6 +104,8 @@ export class GradingSession {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private seq = 0;
+  /** Model calls this run has sent (live/simulate), counted against `modelCallBudget`. */
+  private modelCalls = 0;
 
   constructor(readonly config: SessionConfig) {
     this.probes = new Set(config.probes);
@@ -237,6 +245,11 @@ export class GradingSession {
     this.transcript.push(record);
     if (this.config.mode !== 'live' && this.config.latencyMs) await realSleep(this.config.latencyMs);
     try {
+      const budget = this.config.modelCallBudget;
+      if (this.config.mode !== 'replay' && budget !== undefined && isModelCall(actionKey(service, operation))) {
+        if (this.modelCalls >= budget) throw new ModelCallBudgetExhausted(budget);
+        this.modelCalls++;
+      }
       // What the grader judges: AWS's answer as sent (live, simulate) or as stored (replay). Only the
       // stored copy is redacted, and redaction keeps every key and type, so the two judge alike.
       let sent: Json;

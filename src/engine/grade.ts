@@ -53,6 +53,8 @@ export interface LiveTarget extends CommonOptions {
   externalId?: string;
   /** The sandbox account; a different caller account makes the run incomplete, with nothing graded. */
   expectedAccount?: string;
+  /** How many model calls the run may make (an attempt's progress budget, partly spent); absent: no limit. */
+  modelCallBudget?: number;
 }
 
 /** Grades a real account (or an AWS-compatible endpoint named by AWS_ENDPOINT_URL). */
@@ -77,6 +79,7 @@ export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promis
     startedAt: new Date(),
     probes: entry.grader.probes,
     ...(target.latencyMs ? { latencyMs: target.latencyMs } : {}),
+    ...(target.modelCallBudget !== undefined ? { modelCallBudget: target.modelCallBudget } : {}),
   };
   let preflightError: string | undefined;
   let credentials: SessionConfig['credentials'];
