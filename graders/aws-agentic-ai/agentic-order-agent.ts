@@ -1,5 +1,4 @@
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { classifyFailure } from '../../src/aws/errors';
 import type { Agent, AgentActionGroup, AgentAlias } from '@aws-sdk/client-bedrock-agent';
 import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
 import { actionGroupExchanges, excerpt, failureReasons, invokeWithTrace, mentionsWord, summariseTries, type ActionGroupExchange } from '../lib/agent-trace';
@@ -50,16 +49,11 @@ export function probeOrder(nonce: string): { orderId: string; status: string } {
 
 /**
  * Deletes the run's probe order from SkillProof's seeded table, so progress checks leave no data behind.
- * Housekeeping: its failure is reported in the evidence and never changes the verdict.
+ * Its failure propagates: SkillProof's own call failing makes the check ERROR (an operator should know).
  */
 async function removeProbeOrder(ctx: CheckContext, table: string, orderId: string): Promise<string> {
-  try {
-    await ctx.client(DynamoDBClient).send(new DeleteItemCommand({ TableName: table, Key: { orderId: { S: orderId } } }));
-    return `deleted ${orderId} from ${table}`;
-  } catch (err) {
-    const f = classifyFailure(err);
-    return `could not delete ${orderId} from ${table} (${f.code}: ${f.message})`;
-  }
+  await ctx.client(DynamoDBClient).send(new DeleteItemCommand({ TableName: table, Key: { orderId: { S: orderId } } }));
+  return `deleted ${orderId} from ${table}`;
 }
 
 async function theAgent(ctx: CheckContext): Promise<Agent> {
