@@ -1,7 +1,7 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Agent, AgentActionGroup, AgentAlias } from '@aws-sdk/client-bedrock-agent';
 import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
-import { actionGroupCalls, actionGroupOutputs, excerpt, failureReasons, invokeWithTrace, mentionsWord, summariseTries } from '../lib/agent-trace';
+import { actionGroupExchanges, excerpt, failureReasons, invokeWithTrace, mentionsWord, summariseTries, type ActionGroupExchange } from '../lib/agent-trace';
 import { orNotFound } from '../lib/aws-calls';
 import {
   actionGroupSummaries,
@@ -38,10 +38,22 @@ export function seededOrdersTable(attemptId: string): string {
   return `skillproof-${attemptId}-orders`;
 }
 
-/** The order this run asks about: its id embeds the run's nonce, its status is picked by it. */
+/**
+ * The order this run asks about: its id embeds the run's nonce, its status is picked by the nonce's
+ * last 8 hex digits (the run's random part; the first 8 are the attempt's, shared by its runs).
+ */
 export function probeOrder(nonce: string): { orderId: string; status: string } {
-  const pick = parseInt(nonce.slice(0, 8), 16) % PROBE_STATUSES.length;
+  const pick = parseInt(nonce.slice(-8), 16) % PROBE_STATUSES.length;
   return { orderId: `SP-${nonce}`, status: PROBE_STATUSES[Number.isNaN(pick) ? 0 : pick]! };
+}
+
+/**
+ * Deletes the run's probe order from SkillProof's seeded table, so progress checks leave no data behind.
+ * Its failure propagates: SkillProof's own call failing makes the check ERROR (an operator should know).
+ */
+async function removeProbeOrder(ctx: CheckContext, table: string, orderId: string): Promise<string> {
+  await ctx.client(DynamoDBClient).send(new DeleteItemCommand({ TableName: table, Key: { orderId: { S: orderId } } }));
+  return `deleted ${orderId} from ${table}`;
 }
 
 async function theAgent(ctx: CheckContext): Promise<Agent> {
@@ -77,46 +89,68 @@ interface TryRecord {
   try: number;
   sessionId: string;
   calledOrderTools: boolean;
-  /** The parameters of each OrderTools call, and what the function returned. */
-  toolCalls: Array<Record<string, string>>;
-  toolOutputs: string[];
+  /** Each OrderTools call: its operation and parameters, and what the function returned (excerpt). */
+  toolCalls: Array<{ call: Record<string, string>; output?: string }>;
+  /** An OrderTools call carried the probe's order id. */
+  askedForProbeOrder: boolean;
+  /** What the function returned for that call held the status the grader seeded. */
+  toolReturnedStatus: boolean;
   answer: string;
-  statusInAnswer: boolean;
   failures?: string[];
   error?: string;
-  /** How the try went, in words ("called OrderTools, named the status"). */
+  /** How the try went, in words ("looked SP-… up with OrderTools, which returned its status"). */
   outcome: string;
   passed: boolean;
 }
 
+/** True when one of the call's parameters (path, query, function or body) is the order id. */
+const carriesOrderId = (call: ActionGroupExchange, orderId: string) => Object.values(call.parameters).some((v) => v.trim() === orderId);
+
 async function askOnce(ctx: CheckContext, agentId: string, agentAliasId: string, order: { orderId: string; status: string }, n: number): Promise<TryRecord> {
   const sessionId = `skillproof-${ctx.nonce}-${n}`;
   const invocation = await invokeWithTrace(ctx, { agentId, agentAliasId, sessionId, inputText: `What is the current status of order ${order.orderId}?` });
+  const none = { calledOrderTools: false, toolCalls: [], askedForProbeOrder: false, toolReturnedStatus: false, answer: '' };
   if (!invocation.ok) {
-    const outcome = `InvokeAgent failed (${invocation.fault})`;
-    return { try: n, sessionId, calledOrderTools: false, toolCalls: [], toolOutputs: [], answer: '', statusInAnswer: false, error: invocation.fault, outcome, passed: false };
+    const failures = invocation.response ? failureReasons(invocation.response) : [];
+    return { try: n, sessionId, ...none, ...(failures.length ? { failures } : {}), error: invocation.fault, outcome: `the agent failed: ${invocation.fault}`, passed: false };
   }
   const { response } = invocation;
-  const calls = actionGroupCalls(response).filter((c) => c.actionGroupName === ACTION_GROUP);
-  const statusInAnswer = mentionsWord(response.text, order.status);
+  const calls = actionGroupExchanges(response).filter((c) => c.actionGroupName === ACTION_GROUP);
+  const forProbe = calls.filter((c) => carriesOrderId(c, order.orderId));
+  // The status is judged in what the candidate's function returned (its data), never in the model's wording.
+  const returned = forProbe.some((c) => c.output !== undefined && mentionsWord(c.output, order.status));
+  const answered = response.text.trim().length > 0;
   const failures = failureReasons(response);
+  const outcome =
+    calls.length === 0
+      ? `did not call ${ACTION_GROUP}`
+      : forProbe.length === 0
+        ? `called ${ACTION_GROUP} without the order id ${order.orderId}`
+        : !returned
+          ? `${ACTION_GROUP} did not return the order's status`
+          : answered
+            ? `${ACTION_GROUP} returned the order's status`
+            : `${ACTION_GROUP} returned the status, but the agent gave no answer`;
   return {
     try: n,
     sessionId,
     calledOrderTools: calls.length > 0,
-    toolCalls: calls.map((c) => ({ ...(c.apiPath ? { apiPath: c.apiPath, verb: c.verb ?? '' } : {}), ...(c.function ? { function: c.function } : {}), ...c.parameters })),
-    toolOutputs: actionGroupOutputs(response).map((o) => excerpt(o, 200)),
+    toolCalls: calls.map((c) => ({
+      call: { ...(c.apiPath ? { apiPath: c.apiPath, verb: c.verb ?? '' } : {}), ...(c.function ? { function: c.function } : {}), ...c.parameters },
+      ...(c.output !== undefined ? { output: excerpt(c.output, 200) } : {}),
+    })),
+    askedForProbeOrder: forProbe.length > 0,
+    toolReturnedStatus: returned,
     answer: excerpt(response.text),
-    statusInAnswer,
     ...(failures.length ? { failures } : {}),
-    outcome: `${calls.length > 0 ? 'called' : 'did not call'} ${ACTION_GROUP}, ${statusInAnswer ? 'named the status' : 'did not name the status'}`,
-    passed: calls.length > 0 && statusInAnswer,
+    outcome,
+    passed: returned && answered,
   };
 }
 
 export default defineGrader({
   task: 'agentic-order-agent',
-  probes: ['bedrock:InvokeAgent', 'dynamodb:PutItem'],
+  probes: ['bedrock:InvokeAgent', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
   checks: [
     {
       // Passes when exactly one Bedrock agent is named order-support.
@@ -265,22 +299,23 @@ export default defineGrader({
       },
     },
     {
-      // Passes when, in at least 1 of 3 InvokeAgent tries on alias live, the trace shows an OrderTools call and the answer names the probe order's status.
+      // Passes when, in at least 1 of 3 InvokeAgent tries on alias live, the trace shows an OrderTools call carrying the probe order's id whose output holds the status the grader seeded, and the agent answers.
       id: 'agent-answers-from-tool',
-      title: 'The agent looks the order up with OrderTools and answers its status',
+      title: 'The agent looks the order up with OrderTools and answers from it',
       points: 25,
       critical: true,
       dependsOn: ['agent-prepared', 'alias-live-published', 'order-tools-action-group'],
       timeoutMs: 300_000,
-      hint: 'Ask your agent, through the live alias with the trace on, for the status of one of the sandbox\'s orders: the trace should show the action group being called, and the answer should carry the status the function returned.',
+      hint: 'Ask your agent, through the live alias with the trace on, for the status of one of the sandbox\'s orders: the trace should show OrderTools called with that order\'s id, and the function\'s output should hold the order\'s status from the seeded table.',
       async run(ctx) {
         const agent = await theAgent(ctx);
         const alias = await theAlias(ctx);
         if (!alias?.agentAliasId) return error(`alias ${ALIAS_NAME} disappeared while grading; grade again`);
         const order = probeOrder(ctx.nonce);
         const table = seededOrdersTable(ctx.attemptId);
+        const dynamodb = ctx.client(DynamoDBClient);
         const written = await orNotFound(
-          ctx.client(DynamoDBClient).send(
+          dynamodb.send(
             new PutItemCommand({
               TableName: table,
               Item: { orderId: { S: order.orderId }, status: { S: order.status }, product: { S: 'SkillProof probe parcel' }, quantity: { N: '1' } },
@@ -290,23 +325,29 @@ export default defineGrader({
         if (!written) return error(`the sandbox's seeded orders table ${table} does not exist, so no probe order could be placed; the sandbox is incomplete (not the candidate's doing)`);
 
         const tries: TryRecord[] = [];
-        const decided = await ctx.waitFor(
-          `an OrderTools answer about ${order.orderId}`,
-          async () => {
-            const t = await askOnce(ctx, agent.agentId!, alias.agentAliasId!, order, tries.length + 1);
-            tries.push(t);
-            return t.passed || tries.length >= MAX_TRIES ? t : undefined;
-          },
-          { timeoutMs: 240_000, intervalMs: 1_000 },
-        );
+        let decided: TryRecord | undefined;
+        let cleanup: string;
+        try {
+          decided = await ctx.waitFor(
+            `an OrderTools answer about ${order.orderId}`,
+            async () => {
+              const t = await askOnce(ctx, agent.agentId!, alias.agentAliasId!, order, tries.length + 1);
+              tries.push(t);
+              return t.passed || tries.length >= MAX_TRIES ? t : undefined;
+            },
+            { timeoutMs: 240_000, intervalMs: 1_000 },
+          );
+        } finally {
+          cleanup = await removeProbeOrder(ctx, table, order.orderId);
+        }
         const passes = tries.filter((t) => t.passed).length;
         const threshold = `threshold: ${REQUIRED_PASSES} of up to ${MAX_TRIES} tries`;
         const detail = {
-          expected: { order: order.orderId, status: order.status, calls: ACTION_GROUP, threshold: `${REQUIRED_PASSES} of ${MAX_TRIES}` },
-          actual: tries,
+          expected: { order: order.orderId, calls: ACTION_GROUP, returns: `status ${order.status}`, threshold: `${REQUIRED_PASSES} of ${MAX_TRIES}` },
+          actual: { tries, cleanup },
           resource: alias.agentAliasArn!,
         };
-        if (passes >= REQUIRED_PASSES) return pass(`on try ${tries.findIndex((t) => t.passed) + 1} the agent called ${ACTION_GROUP} and answered with the status of ${order.orderId} (${threshold})`, detail);
+        if (passes >= REQUIRED_PASSES) return pass(`on try ${tries.findIndex((t) => t.passed) + 1} the agent looked ${order.orderId} up with ${ACTION_GROUP}, which returned its status, and answered (${threshold})`, detail);
         if (!decided) return error(`ran out of time after ${tries.length} of ${MAX_TRIES} tries without a passing answer (${threshold}); grade again`, detail);
         return fail(`no passing answer in ${tries.length} tries (${threshold}): ${summariseTries(tries)}`, detail);
       },

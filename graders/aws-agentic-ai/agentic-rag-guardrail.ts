@@ -1,11 +1,10 @@
-import { BedrockAgentRuntimeClient, InvokeAgentCommand, RetrieveCommand } from '@aws-sdk/client-bedrock-agent-runtime';
+import { BedrockAgentRuntimeClient, RetrieveCommand } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ApplyGuardrailCommand, BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { DataSource, KnowledgeBase } from '@aws-sdk/client-bedrock-agent';
 import type { GuardrailSummary } from '@aws-sdk/client-bedrock';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
-import { classifyFailure } from '../../src/aws/errors';
-import { excerpt, failureReasons, readAgentResponse, type AgentResponse } from '../lib/agent-trace';
+import { excerpt, failureReasons, invokeWithTrace, type AgentResponse } from '../lib/agent-trace';
 import { orNotFound } from '../lib/aws-calls';
 import { aliasVersion, findAgentsByName, findAliasByName, getAgent, getAgentVersion, isPublishedVersion } from '../lib/bedrock-agent';
 import {
@@ -194,17 +193,21 @@ async function deniedTopicNames(ctx: CheckContext): Promise<string[]> {
 
 type AgentTry = { response: AgentResponse; sessionId: string } | { sessionId: string; failed: string };
 
-/** One InvokeAgent call with the trace on, in a fresh session named after the run's nonce. */
+/**
+ * One InvokeAgent call with the trace on, in a fresh session named after the run's nonce. The agent
+ * failing on something the candidate configured (its model, knowledge base, guardrail or role, as a
+ * stream exception or a DependencyFailedException) comes back as `failed`, with the reason.
+ */
 async function askAgent(ctx: CheckContext, agent: PublishedAgent, purpose: string, attempt: number, inputText: string): Promise<AgentTry> {
   const sessionId = `skillproof-${ctx.nonce}-${purpose}-${attempt}`;
-  try {
-    const res = await ctx.client(BedrockAgentRuntimeClient).send(new InvokeAgentCommand({ agentId: agent.agentId, agentAliasId: agent.aliasId, sessionId, inputText, enableTrace: true }));
-    return { response: await readAgentResponse(res.completion), sessionId };
-  } catch (err) {
-    // The agent could not use something the candidate configured (its model, knowledge base or role).
-    if (classifyFailure(err).code === 'DependencyFailedException') return { sessionId, failed: (err as Error).message };
-    throw err;
-  }
+  const invocation = await invokeWithTrace(ctx, { agentId: agent.agentId, agentAliasId: agent.aliasId, sessionId, inputText });
+  return invocation.ok ? { response: invocation.response, sessionId } : { sessionId, failed: invocation.fault };
+}
+
+/** "; the agent failed: …" when a try failed on the candidate's side, so the FAIL says why. */
+function failedReason(tries: unknown[]): string {
+  const failed = tries.find((t): t is { failed: string } => typeof (t as { failed?: unknown }).failed === 'string');
+  return failed ? `; the agent failed: ${failed.failed}` : '';
 }
 
 export default defineGrader({
@@ -452,7 +455,7 @@ export default defineGrader({
             return pass(`on try ${attempt} the agent searched the knowledge base and got the seeded document (${THRESHOLD})`, { expected: `a knowledgeBaseLookupOutput referencing ${uri}`, actual: tries, resource: agent.aliasArn });
           }
         }
-        return fail(`in ${MAX_TRIES} sessions the agent never looked up the knowledge base and got the seeded document (${THRESHOLD})`, { expected: `a knowledgeBaseLookupOutput referencing ${uri} in at least 1 of ${MAX_TRIES} sessions`, actual: tries, resource: agent.aliasArn });
+        return fail(`in ${MAX_TRIES} sessions the agent never looked up the knowledge base and got the seeded document (${THRESHOLD})${failedReason(tries)}`, { expected: `a knowledgeBaseLookupOutput referencing ${uri} in at least 1 of ${MAX_TRIES} sessions`, actual: tries, resource: agent.aliasArn });
       },
     },
     {
@@ -484,7 +487,7 @@ export default defineGrader({
         }
         const intervenedOtherwise = tries.some((t) => t.guardrail?.some((g) => g.action === 'INTERVENED'));
         const what = intervenedOtherwise ? 'the guardrail intervened, but never by the denied topic' : 'the agent\'s guardrail never intervened';
-        return fail(`in ${MAX_TRIES} sessions asked an investment question, ${what} (${THRESHOLD})`, { expected: `${expected}, in at least 1 of ${MAX_TRIES} sessions`, actual: tries, resource: agent.aliasArn });
+        return fail(`in ${MAX_TRIES} sessions asked an investment question, ${what} (${THRESHOLD})${failedReason(tries)}`, { expected: `${expected}, in at least 1 of ${MAX_TRIES} sessions`, actual: tries, resource: agent.aliasArn });
       },
     },
   ],

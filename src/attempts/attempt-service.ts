@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { actionKey, isModelCall } from '../aws/operations';
+import type { CallRecord } from '../aws/session';
 import { DuplicateFinalRunError } from '../store/errors';
 import type { AttemptFilter, AttemptPatch, AttemptRecord, GradingRunRecord, RunStatus, SandboxRef, Store } from '../store/types';
 import { resolveCandidate } from './candidate';
@@ -9,6 +11,13 @@ import { everyTaskMustPass, type AssessmentRule, type AttemptTarget, type Freeze
 
 export const DEFAULT_CHECK_INTERVAL_MS = 30_000;
 
+/**
+ * How many model calls (InvokeAgent, InvokeAgentRuntime, Retrieve, ApplyGuardrail…; every try counts)
+ * the progress checks of one attempt may make per task, over all its progress checks. Past it, a
+ * progress run's behavioural checks are not sent (ERROR, "not sent"); the final grading has no limit.
+ */
+export const DEFAULT_PROGRESS_MODEL_CALLS = 60;
+
 export interface AttemptServiceOptions {
   store: Store;
   grade: Grade;
@@ -16,6 +25,8 @@ export interface AttemptServiceOptions {
   now?: () => Date;
   /** Minimum time between two progress checks of one attempt. */
   checkIntervalMs?: number;
+  /** Model calls the progress checks of one attempt may make per task (default DEFAULT_PROGRESS_MODEL_CALLS). */
+  progressModelCalls?: number;
 }
 
 export interface CreateAttemptInput {
@@ -34,6 +45,9 @@ export interface CheckResult {
   runs: GradingRunRecord[];
   nextCheckAt: string;
 }
+
+/** What the budget reads of a recorded call (src/aws/session CallRecord). */
+type RecordedCall = Pick<CallRecord, 'service' | 'operation' | 'error'>;
 
 interface ActorOption {
   actor?: string;
@@ -69,6 +83,7 @@ export class AttemptService {
   private readonly freeze: Freeze;
   private readonly now: () => Date;
   private readonly checkIntervalMs: number;
+  private readonly progressModelCalls: number;
 
   constructor(options: AttemptServiceOptions) {
     this.store = options.store;
@@ -76,6 +91,22 @@ export class AttemptService {
     this.freeze = options.freeze;
     this.now = options.now ?? (() => new Date());
     this.checkIntervalMs = options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
+    this.progressModelCalls = options.progressModelCalls ?? DEFAULT_PROGRESS_MODEL_CALLS;
+  }
+
+  /**
+   * Model calls the attempt's earlier progress runs of `taskId` sent, read from their evidence (every
+   * try of a model call counts; calls the budget refused were never sent).
+   */
+  async progressModelCallsSpent(attemptId: string, taskId: string): Promise<number> {
+    let spent = 0;
+    for (const run of await this.store.listGradingRuns(attemptId, { scope: 'progress' })) {
+      if (run.taskId !== taskId) continue;
+      const stored = await this.store.getEvidenceBundle(run.bundleSha256);
+      const calls = stored ? ((JSON.parse(stored.json) as { transcript?: RecordedCall[] }).transcript ?? []) : [];
+      spent += calls.filter((c) => isModelCall(actionKey(c.service, c.operation)) && c.error?.code !== 'ModelCallBudgetExhausted').length;
+    }
+    return spent;
   }
 
   async create(input: CreateAttemptInput): Promise<AttemptRecord> {
@@ -248,7 +279,8 @@ export class AttemptService {
         const startedAt = this.now().toISOString();
         let result: GradeResult;
         try {
-          result = await this.grade({ taskId, attemptId: attempt.id, sandbox: attempt.sandbox, scope });
+          const modelCallBudget = scope === 'progress' ? Math.max(0, this.progressModelCalls - (await this.progressModelCallsSpent(attempt.id, taskId))) : undefined;
+          result = await this.grade({ taskId, attemptId: attempt.id, sandbox: attempt.sandbox, scope, ...(modelCallBudget !== undefined ? { modelCallBudget } : {}) });
         } catch (e) {
           throw new GradingFailedError(attempt.id, taskId, e);
         }

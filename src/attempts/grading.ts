@@ -21,6 +21,7 @@ export function createGrade(catalog: Catalog, options: { region?: string } = {})
             externalId: req.sandbox.externalId,
             expectedAccount: req.sandbox.accountId,
             scope: req.scope,
+            ...(req.modelCallBudget !== undefined ? { modelCallBudget: req.modelCallBudget } : {}),
             ...(options.region ? { region: options.region } : {}),
           });
     return { status: outcome.report.status, report: outcome.report, bundle: { sha256: outcome.bundle.sha256!, json: serialiseBundle(outcome.bundle) } };

@@ -8,6 +8,8 @@ export interface GradeRequest {
   attemptId: string;
   sandbox: SandboxRef;
   scope: 'progress' | 'final';
+  /** Progress runs: how many model calls this run may still make (the attempt's budget for the task, less what earlier progress runs spent). */
+  modelCallBudget?: number;
 }
 
 export interface GradeResult {

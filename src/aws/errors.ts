@@ -118,6 +118,19 @@ export class MalformedResponse extends Error {
   }
 }
 
+/**
+ * A model call refused because the attempt's progress checks have spent their budget of model calls
+ * (SessionConfig.modelCallBudget). Recorded in the evidence like an AWS error, so a replay refuses it too.
+ */
+export class ModelCallBudgetExhausted extends Error {
+  constructor(readonly budget: number) {
+    super(
+      `not sent: this attempt's progress checks have used their budget of ${budget} model calls for this task; behavioural checks run again in the final grading after you submit`,
+    );
+    this.name = 'ModelCallBudgetExhausted';
+  }
+}
+
 /** Replay asked for a call the evidence does not contain. */
 export class MissingRecordedCall extends Error {
   constructor(

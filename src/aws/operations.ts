@@ -63,3 +63,26 @@ export function isReadAction(key: string): boolean {
   const operation = key.slice(key.indexOf(':') + 1);
   return READ_PREFIXES.some((p) => operation.startsWith(p) && /^[A-Z]/.test(operation.slice(p.length) || 'X'));
 }
+
+/**
+ * Calls that make AWS run a model (or a guardrail's policies) on the sandbox's bill: what the
+ * per-attempt budget of progress checks counts. Every try counts, retries included.
+ */
+const MODEL_CALLS = new Set([
+  'bedrock:InvokeAgent',
+  'bedrock:InvokeInlineAgent',
+  'bedrock:InvokeFlow',
+  'bedrock:Retrieve',
+  'bedrock:RetrieveAndGenerate',
+  'bedrock:RetrieveAndGenerateStream',
+  'bedrock:InvokeModel',
+  'bedrock:InvokeModelWithResponseStream',
+  'bedrock:Converse',
+  'bedrock:ConverseStream',
+  'bedrock:ApplyGuardrail',
+  'bedrock-agentcore:InvokeAgentRuntime',
+]);
+
+export function isModelCall(key: string): boolean {
+  return MODEL_CALLS.has(key);
+}

@@ -3,10 +3,10 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { canonicalJson, decodeValue, encodeValue, type Json } from '../evidence/canonical';
 import { redact, redactText } from '../evidence/redact';
 import type { AwsClient, AwsClientConstructor } from '../model/grader';
-import { classifyFailure, GuardViolation, MalformedResponse, MissingRecordedCall, tagCall } from './errors';
+import { classifyFailure, GuardViolation, MalformedResponse, MissingRecordedCall, ModelCallBudgetExhausted, tagCall } from './errors';
 import { responseShapeProblems } from './response-shape';
 import { createHttpProbe, type HttpProbe } from './http';
-import { actionKey, isReadAction, operationOfCommand, serviceOfClient } from './operations';
+import { actionKey, isModelCall, isReadAction, operationOfCommand, serviceOfClient } from './operations';
 
 /** One AWS call (or HTTP probe) as the evidence keeps it. */
 export interface CallRecord {
@@ -59,6 +59,12 @@ export interface SessionConfig {
   /** simulate: answers calls. */
   responder?: Responder;
   retry?: RetryPolicy;
+  /**
+   * live/simulate: how many model calls (isModelCall; each try counts) this run may still make, for a
+   * progress run of an attempt whose budget is partly spent. Absent: no limit (final runs, authors).
+   * A refused call is recorded as a ModelCallBudgetExhausted error, so a replay refuses it too.
+   */
+  modelCallBudget?: number;
   /** Replay/simulate only: real delay added to each call, to make offline timings meaningful. */
   latencyMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -98,6 +104,8 @@ export class GradingSession {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private seq = 0;
+  /** Model calls this run has sent (live/simulate), counted against `modelCallBudget`. */
+  private modelCalls = 0;
 
   constructor(readonly config: SessionConfig) {
     this.probes = new Set(config.probes);
@@ -241,6 +249,11 @@ export class GradingSession {
     this.transcript.push(record);
     if (this.config.mode !== 'live' && this.config.latencyMs) await realSleep(this.config.latencyMs);
     try {
+      const budget = this.config.modelCallBudget;
+      if (this.config.mode !== 'replay' && budget !== undefined && isModelCall(actionKey(service, operation))) {
+        if (this.modelCalls >= budget) throw new ModelCallBudgetExhausted(budget);
+        this.modelCalls++;
+      }
       // What the grader judges: AWS's answer as sent (live, simulate) or as stored (replay). Only the
       // stored copy is redacted, and redaction keeps every key and type, so the two judge alike.
       let sent: Json;
@@ -285,6 +298,13 @@ export class GradingSession {
 /**
  * Reads streaming members of a response (InvokeAgent's event stream, a blob body) to the end, so
  * they can be recorded: event streams become arrays (still `for await`-able), blobs byte arrays.
+ *
+ * A stream can end in an exception event after the call itself succeeded (HTTP 200): the SDK throws
+ * it while iterating (@smithy/core getMessageUnmarshaller, `:message-type` "exception"). Such an
+ * exception was raised by whatever the service ran for the caller (InvokeAgent: the candidate's agent,
+ * with its own role), not by the caller's request, so it is kept as what the stream carried: the last
+ * event, as its union member (`{ accessDeniedException: { message } }`, the ResponseStream shape).
+ * Retryable ones (throttling, server faults) still propagate, so the session retries the call as before.
  */
 export async function drainStreams(output: unknown): Promise<unknown> {
   if (output === null || typeof output !== 'object') return output;
@@ -296,11 +316,33 @@ export async function drainStreams(output: unknown): Promise<unknown> {
       out[key] = await blob.transformToByteArray();
     } else if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
       const events: unknown[] = [];
-      for await (const event of value as AsyncIterable<unknown>) events.push(event);
+      try {
+        for await (const event of value as AsyncIterable<unknown>) events.push(event);
+      } catch (err) {
+        const event = streamExceptionEvent(err);
+        if (!event) throw err;
+        events.push(event);
+      }
       out[key] = events;
     }
   }
   return out;
+}
+
+/**
+ * The union member a modelled, non-retryable stream exception stands for (`AccessDeniedException` →
+ * `{ accessDeniedException: { message } }`, with the exception's other modelled text members such as
+ * `resourceName`), or undefined for anything else: a network error, an unmodelled error message,
+ * throttling or a server fault.
+ */
+function streamExceptionEvent(err: unknown): Record<string, Record<string, string>> | undefined {
+  if (!(err instanceof Error) || (err as { $fault?: unknown }).$fault === undefined) return undefined;
+  if (classifyFailure(err).retryable || !/^[A-Z][A-Za-z]*Exception$/.test(err.name)) return undefined;
+  const members: Record<string, string> = { message: err.message };
+  for (const [k, v] of Object.entries(err)) {
+    if (typeof v === 'string' && !k.startsWith('$') && !['name', 'message', 'Message', 'stack'].includes(k)) members[k] = v;
+  }
+  return { [err.name[0]!.toLowerCase() + err.name.slice(1)]: members };
 }
 
 /** An AWS-shaped error rebuilt from the evidence, so graders see what they saw live. */

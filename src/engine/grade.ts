@@ -3,6 +3,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { callOf, classifyFailure, describeFailure } from '../aws/errors';
 import { GradingSession, type Responder, type SessionConfig } from '../aws/session';
 import type { CatalogEntry } from '../catalog/load';
+import { sha256Hex } from '../evidence/canonical';
 import { EVIDENCE_FORMAT, sealBundle, type BundleRun, type EvidenceBundle, type FixtureExpectation } from '../evidence/bundle';
 import type { Report } from '../model/report';
 import { runChecks, type Scope } from './run-checks';
@@ -20,8 +21,23 @@ export interface CommonOptions {
   latencyMs?: number;
 }
 
-export function newNonce(): string {
-  return randomBytes(8).toString('hex');
+/**
+ * The part of every probe nonce that an attempt's runs share (8 hex digits, derived from the attempt
+ * id): whatever a probe creates is marked as the attempt's, whichever run made it and whether the
+ * attempt service or `skillproof grade --attempt` ran it.
+ */
+export function attemptNonce(attemptId: string): string {
+  return sha256Hex(`skillproof/probe-nonce/${attemptId}`).slice(0, 8);
+}
+
+/**
+ * A run's probe nonce: the attempt's part, then 8 random hex digits. The random part keeps each run's
+ * probe data its own: a nonce shared by every run would let a later run find what an earlier one
+ * left (an item stored, a message dead-lettered, an agent session that remembers the answer) and
+ * pass on it. The whole nonce is recorded in the evidence, so a replay uses the same one.
+ */
+export function newNonce(attemptId: string): string {
+  return `${attemptNonce(attemptId)}${randomBytes(4).toString('hex')}`;
 }
 
 /** STS session names allow [\w+=,.@-] and at most 64 characters. */
@@ -37,6 +53,8 @@ export interface LiveTarget extends CommonOptions {
   externalId?: string;
   /** The sandbox account; a different caller account makes the run incomplete, with nothing graded. */
   expectedAccount?: string;
+  /** How many model calls the run may make (an attempt's progress budget, partly spent); absent: no limit. */
+  modelCallBudget?: number;
 }
 
 /** Grades a real account (or an AWS-compatible endpoint named by AWS_ENDPOINT_URL). */
@@ -57,10 +75,11 @@ export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promis
     mode: 'live',
     region,
     attemptId,
-    nonce: newNonce(),
+    nonce: newNonce(attemptId),
     startedAt: new Date(),
     probes: entry.grader.probes,
     ...(target.latencyMs ? { latencyMs: target.latencyMs } : {}),
+    ...(target.modelCallBudget !== undefined ? { modelCallBudget: target.modelCallBudget } : {}),
   };
   let preflightError: string | undefined;
   let credentials: SessionConfig['credentials'];

@@ -45,7 +45,11 @@ export interface WaitOptions {
 export interface CheckContext {
   client<C extends AwsClient>(ctor: AwsClientConstructor<C>): C;
   http: HttpProbe;
-  /** Per-attempt random value for probes, recorded in the evidence so a replay uses the same one. */
+  /**
+   * The run's probe nonce (16 hex digits): the attempt's part (the first 8, shared by all its runs, so
+   * probe data is marked as the attempt's), then a random part of this run's. Recorded in the evidence
+   * so a replay uses the same one.
+   */
   nonce: string;
   attemptId: string;
   region: string;

@@ -40,12 +40,14 @@ export default defineTask({
         'lambda:GetPolicy',
         's3:GetObject',
       ],
-      // PutItem writes the run's probe order into the seeded table (SkillProof's, not the candidate's).
-      probes: ['bedrock:InvokeAgent', 'dynamodb:PutItem'],
+      // PutItem writes the run's probe order into the seeded table (SkillProof's, not the candidate's);
+      // DeleteItem removes it again once the probe is over, so progress checks leave nothing behind.
+      probes: ['bedrock:InvokeAgent', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       probeResources: {
         'bedrock:InvokeAgent': ['arn:aws:bedrock:{region}:{account}:agent-alias/*'],
         // Only SkillProof's own seeded table, never one of the candidate's.
         'dynamodb:PutItem': ['arn:aws:dynamodb:{region}:{account}:table/skillproof-{attempt}-orders'],
+        'dynamodb:DeleteItem': ['arn:aws:dynamodb:{region}:{account}:table/skillproof-{attempt}-orders'],
       },
     },
     // The orders table the agent answers from. The sandbox names it skillproof-<attempt>-orders; the

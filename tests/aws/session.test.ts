@@ -1,5 +1,12 @@
 import { ApiGatewayV2Client, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  AccessDeniedException,
+  BedrockAgentRuntimeClient,
+  InternalServerException,
+  InvokeAgentCommand,
+  type ResponseStream,
+} from '@aws-sdk/client-bedrock-agent-runtime';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GuardViolation, MissingRecordedCall } from '../../src/aws/errors';
 import { GradingSession } from '../../src/aws/session';
@@ -118,5 +125,43 @@ describe('grading session', () => {
     expect(err).toBeInstanceOf(MissingRecordedCall);
     expect((err as Error).message).toContain('DynamoDB.DescribeTable');
     expect((err as Error).message).toContain('"TableName":"other"');
+  });
+
+  describe('an event stream that ends in an exception event (InvokeAgent accepted, HTTP 200)', () => {
+    const invoke = new InvokeAgentCommand({ agentId: 'A', agentAliasId: 'L', sessionId: 's', inputText: 'hi' });
+    const trace: ResponseStream = { trace: { agentId: 'A', trace: { failureTrace: { failureReason: 'denied' } } } };
+    async function* ending(raised: Error): AsyncIterable<ResponseStream> {
+      yield trace;
+      throw raised;
+    }
+    const probes = ['bedrock:InvokeAgent'];
+
+    it('keeps a modelled, non-retryable exception as the stream\'s last event, live and replayed alike', async () => {
+      const denied = new AccessDeniedException({ message: 'Access denied when calling Bedrock.', $metadata: {} });
+      const live = simulated(() => ({ completion: ending(denied), contentType: 'application/json', sessionId: 's' }), { probes });
+      const out = await live.client(BedrockAgentRuntimeClient).send(invoke);
+      const expected = [trace, { accessDeniedException: { message: 'Access denied when calling Bedrock.' } }];
+      expect(out.completion).toEqual(expected);
+      expect(live.transcript).toHaveLength(1);
+      expect(live.transcript[0]!.error).toBeUndefined();
+      const replay = new GradingSession({ ...live.config, mode: 'replay', recorded: live.transcript });
+      expect((await replay.client(BedrockAgentRuntimeClient).send(invoke)).completion).toEqual(expected);
+    });
+
+    it('retries a stream that ends in a server fault, like a failed call', async () => {
+      let n = 0;
+      const session = simulated(() => ({ completion: n++ === 0 ? ending(new InternalServerException({ message: 'boom', $metadata: {} })) : ending(new AccessDeniedException({ message: 'no', $metadata: {} })), sessionId: 's', contentType: 'application/json' }), { probes });
+      await session.client(BedrockAgentRuntimeClient).send(invoke);
+      expect(session.transcript.map((r) => [r.try, r.error?.code ?? 'ok'])).toEqual([
+        [1, 'InternalServerException'],
+        [2, 'ok'],
+      ]);
+    });
+
+    it('does not turn an unmodelled error (a dropped connection) into an event', async () => {
+      const reset = Object.assign(new Error('socket hang up'), { name: 'Error', code: 'EPROTO' });
+      const session = simulated(() => ({ completion: ending(reset), sessionId: 's', contentType: 'application/json' }), { probes });
+      await expect(session.client(BedrockAgentRuntimeClient).send(invoke)).rejects.toThrow('socket hang up');
+    });
   });
 });

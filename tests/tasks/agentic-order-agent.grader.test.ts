@@ -39,7 +39,7 @@ describe('agentic-order-agent', () => {
     const probe = check(report, 'agent-answers-from-tool');
     expect(probe.outcome).toBe('PASS');
     expect(probe.message).toMatch(/on try 2 .*threshold: 1 of up to 3 tries/);
-    expect((probe.actual as Array<{ passed: boolean }>).map((t) => t.passed)).toEqual([false, true]);
+    expect((probe.actual as { tries: Array<{ passed: boolean }> }).tries.map((t) => t.passed)).toEqual([false, true]);
   });
 
   it('fails when the agent is not prepared', async () => {
@@ -79,18 +79,68 @@ describe('agentic-order-agent', () => {
   it('fails when the agent answers without calling OrderTools, even naming the right status', async () => {
     const probe = check(await graded('fail', 'answers-without-tool'), 'agent-answers-from-tool');
     expect(probe.outcome).toBe('FAIL');
-    expect(probe.message).toContain('tries 1-3: did not call OrderTools, named the status');
-    expect(probe.actual).toHaveLength(3);
+    expect(probe.message).toContain('tries 1-3: did not call OrderTools');
+    expect((probe.actual as { tries: unknown[] }).tries).toHaveLength(3);
   });
 
-  it('fails when OrderTools is called but the answer lacks the status', async () => {
-    expect(check(await graded('fail', 'tool-returns-nothing'), 'agent-answers-from-tool').message).toContain('called OrderTools, did not name the status');
+  it('fails when OrderTools is called but returns no status', async () => {
+    expect(check(await graded('fail', 'tool-returns-nothing'), 'agent-answers-from-tool').message).toContain('OrderTools did not return the order\'s status');
   });
 
-  it('fails, rather than errs, when InvokeAgent reports the agent\'s own Lambda could not be invoked', async () => {
+  it('passes when the answer paraphrases the status: the trace shows the call with the order id and the status the function returned', async () => {
+    const report = await graded('alt', 'answer-paraphrases-status');
+    const probe = check(report, 'agent-answers-from-tool');
+    expect(probe.outcome).toBe('PASS');
+    const [first] = (probe.actual as { tries: Array<{ answer: string; askedForProbeOrder: boolean; toolReturnedStatus: boolean }> }).tries;
+    expect(first).toMatchObject({ askedForProbeOrder: true, toolReturnedStatus: true });
+    expect(first!.answer).not.toMatch(/shipped|delivered|dispatched|refunded|returned|packed/i);
+  });
+
+  it('fails when the function answers a fixed status instead of the one seeded in the table, though the model repeats it', async () => {
+    const probe = check(await graded('fail', 'function-ignores-table'), 'agent-answers-from-tool');
+    expect(probe.outcome).toBe('FAIL');
+    expect(probe.message).toContain('OrderTools did not return the order\'s status');
+  });
+
+  it('fails, rather than errs, when the agent\'s stream reports its own Lambda could not be invoked (dependencyFailedException)', async () => {
     const report = await graded('fail', 'lambda-denies-agent');
-    expect(check(report, 'agent-answers-from-tool').message).toContain('DependencyFailedException');
+    expect(check(report, 'agent-answers-from-tool').message).toContain('dependencyFailedException: Access denied while invoking Lambda function');
     expect(check(report, 'lambda-invoke-scoped').outcome).toBe('FAIL');
+  });
+
+  it('fails, rather than errs, when the agent\'s own role may not invoke its model (accessDeniedException in the stream)', async () => {
+    const report = await graded('fail', 'agent-role-lacks-model-access');
+    const probe = check(report, 'agent-answers-from-tool');
+    expect(report.status).toBe('failed');
+    expect(probe.outcome).toBe('FAIL');
+    expect(probe.message).toContain('the agent\'s own role was denied access while answering (accessDeniedException: Access denied when calling Bedrock');
+    expect(probe.message).not.toContain('grader role');
+  });
+
+  it('fails a custom-orchestration agent with the reason: its trace cannot show the tool call', async () => {
+    expect(check(await graded('fail', 'custom-orchestration'), 'agent-answers-from-tool').message).toContain('requires default orchestration');
+  });
+
+  it('is incomplete when the stream ends in throttling (retried) or a quota of the sandbox account', async () => {
+    for (const name of ['agent-stream-throttled', 'agent-stream-quota-exceeded']) {
+      const report = await graded('error', name);
+      expect(report.status).toBe('incomplete');
+      expect(check(report, 'agent-answers-from-tool').outcome).toBe('ERROR');
+    }
+    const throttled = readBundle(fixtureFile(entry, 'error', 'agent-stream-throttled'));
+    expect(throttled.transcript.filter((c) => c.operation === 'InvokeAgent').map((c) => c.try)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('removes its probe order from the seeded table once the tries are over, pass or fail', async () => {
+    for (const [kind, name] of [['pass', 'cdk-openapi'], ['fail', 'agent-role-lacks-model-access']] as const) {
+      const bundle = readBundle(fixtureFile(entry, kind, name));
+      const order = probeOrder(bundle.run.nonce);
+      const ops = bundle.transcript.filter((c) => c.service === 'DynamoDB' || c.operation === 'InvokeAgent').map((c) => c.operation);
+      expect(ops[0]).toBe('PutItem');
+      expect(ops[ops.length - 1]).toBe('DeleteItem');
+      const del = bundle.transcript.find((c) => c.operation === 'DeleteItem')!;
+      expect(del.input).toEqual({ TableName: seededOrdersTable(bundle.run.attemptId), Key: { orderId: { S: order.orderId } } });
+    }
   });
 
   it('is incomplete, never failed, when InvokeAgent stays throttled', async () => {
@@ -118,8 +168,8 @@ describe('agentic-order-agent', () => {
     expect(put.seq).toBeLessThan(invoke.seq);
   });
 
-  it('picks the probe status from the nonce, so different runs ask about different statuses', () => {
-    const statuses = new Set(['00000000', '11111111', '22222222', '33333333', '44444444', '55555555'].map((n) => probeOrder(`${n}abcdef01`).status));
+  it('picks the probe status from the run\'s random part of the nonce, so different runs of one attempt ask about different statuses', () => {
+    const statuses = new Set(['00000000', '11111111', '22222222', '33333333', '44444444', '55555555'].map((n) => probeOrder(`abcdef01${n}`).status));
     expect(statuses.size).toBeGreaterThan(3);
   });
 

@@ -1,5 +1,19 @@
 import type { ResponseStream } from '@aws-sdk/client-bedrock-agent-runtime';
-import { actionGroupCalls, actionGroupOutputs, collaboratorHandOffs, excerpt, failureReasons, mentionsWord, readAgentResponse } from '../../../graders/lib/agent-trace';
+import { AccessDeniedException, BedrockAgentRuntimeClient, InvokeAgentCommand } from '@aws-sdk/client-bedrock-agent-runtime';
+import {
+  actionGroupCalls,
+  actionGroupExchanges,
+  actionGroupOutputs,
+  collaboratorHandOffs,
+  excerpt,
+  failureReasons,
+  invokeWithTrace,
+  mentionsWord,
+  readAgentResponse,
+  usesCustomOrchestration,
+} from '../../../graders/lib/agent-trace';
+import { FakeAccount } from '../../../src/testing/fake-account';
+import { inCheck } from '../../support/harness';
 
 const SUPERVISOR = 'arn:aws:bedrock:eu-west-1:111122223333:agent-alias/SUPERVISOR/LIVEALIAS1';
 const BILLING = 'arn:aws:bedrock:eu-west-1:111122223333:agent-alias/BILLINGAG1/LIVEALIAS2';
@@ -102,5 +116,78 @@ describe('excerpt', () => {
   it('flattens whitespace and shortens long text', () => {
     expect(excerpt('a\n\n b', 10)).toBe('a b');
     expect(excerpt('x'.repeat(20), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+});
+
+describe('exceptions the agent\'s stream ends in', () => {
+  /** An exception event as the session records it (the SDK types the member as the thrown exception class). */
+  const raised = (member: string, fields: Record<string, string>) => ({ [member]: fields }) as unknown as ResponseStream;
+  const request = { agentId: 'A', agentAliasId: 'L', sessionId: 's', inputText: 'hi' };
+  const probes = ['bedrock:InvokeAgent'];
+  const accountStreaming = (last: ResponseStream | Error) => {
+    const account = new FakeAccount('111122223333', 'eu-west-1');
+    account.on(BedrockAgentRuntimeClient, InvokeAgentCommand, () => ({
+      completion: (async function* () {
+        yield { trace: { agentId: 'A', trace: { orchestrationTrace: { rationale: { text: 'look it up' } } } } } as ResponseStream;
+        if (last instanceof Error) throw last;
+        yield last;
+      })(),
+      contentType: 'application/json',
+      sessionId: 's',
+    }));
+    return account;
+  };
+
+  it('reads them as exceptions, with the dependency AWS names', async () => {
+    const response = await readAgentResponse([
+      { chunk: { bytes: bytes('partial') } },
+      raised('dependencyFailedException', { message: 'Lambda failed', resourceName: 'Lambda' }),
+    ]);
+    expect(response.exceptions).toEqual([{ member: 'dependencyFailedException', message: 'Lambda failed', resourceName: 'Lambda' }]);
+  });
+
+  it('makes one the candidate\'s agent raised (its role denied) the candidate\'s fault, with the reason', async () => {
+    const denied = new AccessDeniedException({ message: 'User: arn:aws:sts::111122223333:assumed-role/AmazonBedrockExecutionRoleForAgents_x/BedrockAgentRetrieveSession is not authorized to perform: bedrock:Retrieve', $metadata: {} });
+    const invocation = await inCheck(accountStreaming(denied), (ctx) => invokeWithTrace(ctx, request), { probes });
+    expect(invocation.ok).toBe(false);
+    expect(!invocation.ok && invocation.fault).toContain("the agent's own role was denied access while answering (accessDeniedException: User:");
+    expect(!invocation.ok && invocation.response?.traces).toHaveLength(1);
+  });
+
+  it('leaves the grader\'s own AccessDenied on the call (HTTP 403) an error of SkillProof\'s', async () => {
+    const account = new FakeAccount('111122223333', 'eu-west-1').deniedToGrader(BedrockAgentRuntimeClient, InvokeAgentCommand, 'AccessDeniedException', 'bedrock:InvokeAgent');
+    await expect(inCheck(account, (ctx) => invokeWithTrace(ctx, request), { probes })).rejects.toThrow(/ERROR: .*grader role is not allowed/);
+  });
+
+  it('makes one that is AWS\'s or the account\'s (a quota, a conflict) an error, never the candidate\'s fault', async () => {
+    const account = accountStreaming(raised('serviceQuotaExceededException', { message: 'quota' }));
+    await expect(inCheck(account, (ctx) => invokeWithTrace(ctx, request), { probes })).rejects.toThrow(/ERROR: .*serviceQuotaExceededException: quota .*not the candidate/);
+  });
+});
+
+describe('actionGroupExchanges', () => {
+  it('pairs each action-group call with the output of the same step and agent', async () => {
+    const response = await readAgentResponse([
+      { trace: { agentId: 'A', trace: { orchestrationTrace: { invocationInput: { traceId: 't1', actionGroupInvocationInput: { actionGroupName: 'OrderTools', function: 'get', parameters: [{ name: 'orderId', value: 'SP-1' }] } } } } } },
+      { trace: { agentId: 'A', trace: { orchestrationTrace: { invocationInput: { traceId: 't2', actionGroupInvocationInput: { actionGroupName: 'OrderTools', function: 'get', parameters: [{ name: 'orderId', value: 'SP-2' }] } } } } } },
+      { trace: { agentId: 'A', trace: { orchestrationTrace: { observation: { traceId: 't2', actionGroupInvocationOutput: { text: 'two' } } } } } },
+      { trace: { agentId: 'A', trace: { orchestrationTrace: { observation: { traceId: 't1', actionGroupInvocationOutput: { text: 'one' } } } } } },
+    ]);
+    expect(actionGroupExchanges(response).map((e) => [e.parameters.orderId, e.output])).toEqual([
+      ['SP-1', 'one'],
+      ['SP-2', 'two'],
+    ]);
+  });
+
+  it('leaves a call without an observation without output', async () => {
+    const response = await readAgentResponse([{ trace: { trace: { orchestrationTrace: { invocationInput: { traceId: 't', actionGroupInvocationInput: { actionGroupName: 'OrderTools' } } } } } }]);
+    expect(actionGroupExchanges(response)).toEqual([{ actionGroupName: 'OrderTools', parameters: {} }]);
+  });
+});
+
+describe('usesCustomOrchestration', () => {
+  it('tells a custom orchestrator\'s free-text trace from the default orchestration trace', async () => {
+    expect(usesCustomOrchestration(await readAgentResponse([{ trace: { trace: { customOrchestrationTrace: { traceId: 't', event: { text: 'calling a tool' } } } } }]))).toBe(true);
+    expect(usesCustomOrchestration(await readAgentResponse(events))).toBe(false);
   });
 });
