@@ -447,21 +447,24 @@ export default defineGrader({
         const tableArn = `arn:aws:dynamodb:${ctx.region}:${ctx.accountId}:table/${seededTicketsTable(ctx.attemptId)}`;
         const functions = [...new Set(lambdaTools(await gatewayTargets(ctx, (await theGateway(ctx)).gatewayId)).map((t) => parseFunctionArn(t.lambdaArn).unqualifiedArn))];
         const statements = await roleStatements(ctx, roleArn);
-        const grants: string[] = [];
+        // What reaches tickets without the gateway, grouped as "<actions> on <resource> (<granted by>)".
+        const reach = new Map<string, string[]>();
+        const add = (action: string, where: string) => reach.set(where, [...(reach.get(where) ?? []), action]);
         for (const [actions, resource] of [[TABLE_READS, tableArn], ...functions.map((f) => [INVOKES, f] as const)] as const) {
           for (const action of actions) {
             const decision = evaluate(statements, action, resource);
-            if (decision.decision === 'allow') grants.push(`${action} on ${resource} (${decision.allowedBy.join(', ')}${decision.conditional ? ', under a condition' : ''})`);
+            if (decision.decision === 'allow') add(action, `${resource} (${decision.allowedBy.join(', ')}${decision.conditional ? ', under a condition' : ''})`);
           }
         }
         for (const fn of functions) {
           // A resource policy naming the role, or anyone, lets the role invoke the function without any identity policy.
           for (const g of (await invokeGrants(ctx, fn)) ?? []) {
-            if (g.principal === roleArn || (g.principal === '*' && g.sourceArns.length === 0 && g.otherConditions.length === 0)) grants.push(`lambda:InvokeFunction on ${fn} (its resource policy, statement ${g.sid}, lets ${g.principal} invoke it)`);
+            if (g.principal === roleArn || (g.principal === '*' && g.sourceArns.length === 0 && g.otherConditions.length === 0)) add('lambda:InvokeFunction', `${fn} (its resource policy: statement ${g.sid} lets ${g.principal} invoke it)`);
           }
         }
+        const grants = [...reach].map(([where, actions]) => `${actions.join(', ')} on ${where}`);
         const detail = { expected: `role ${roleArn} may neither read ${tableArn} nor invoke ${functions.join(', ')}`, actual: { role: roleArn, runtimeVersion: live.agentRuntimeVersion, directAccess: grants }, resource: roleArn };
-        if (grants.length > 0) return fail(`the runtime's role ${roleArn} can reach tickets without the gateway: ${grants.slice(0, 4).join('; ')}${grants.length > 4 ? ` and ${grants.length - 4} more` : ''}`, detail);
+        if (grants.length > 0) return fail(`the runtime's role ${roleArn} can reach tickets without the gateway: ${grants.join('; ')}`, detail);
         return pass(`role ${roleArn} can neither read the tickets table nor invoke the tool's function`, detail);
       },
     },
