@@ -93,8 +93,8 @@ type ProbeTicket = ReturnType<typeof probeTicket>;
 
 /**
  * Writes `ticket` into the seeded tickets table, runs `use`, then deletes the ticket again (both calls are
- * the grader's declared probes, scoped to that table). A missing table is the sandbox's fault: ERROR. A
- * failed clean-up does not change the verdict; its detail says so.
+ * the grader's declared probes, scoped to that table). A missing table is the sandbox's fault: ERROR; so is a
+ * clean-up that fails (SkillProof's own call), whatever `use` decided.
  */
 async function withProbeTicket(ctx: CheckContext, ticket: ProbeTicket, use: () => Promise<Verdict>): Promise<Verdict> {
   const TableName = seededTicketsTable(ctx.attemptId);
@@ -107,16 +107,11 @@ async function withProbeTicket(ctx: CheckContext, ticket: ProbeTicket, use: () =
   };
   const written = await orNotFound(ddb.send(new PutItemCommand({ TableName, Item })));
   if (!written) return error(`the sandbox's seeded tickets table ${TableName} does not exist, so no probe ticket could be written; the sandbox is incomplete (not the candidate's doing)`);
-  let verdict: Verdict | undefined;
   try {
-    verdict = await use();
-    return verdict;
+    return await use();
   } finally {
-    try {
-      await ddb.send(new DeleteItemCommand({ TableName, Key: { ticketId: { S: ticket.ticketId } } }));
-    } catch (err) {
-      if (verdict) verdict.actual = { result: verdict.actual, cleanup: `probe ticket ${ticket.ticketId} could not be deleted from ${TableName}: ${(err as Error).message}` };
-    }
+    // Runs whatever `use` decided; if the ticket cannot be removed, the run is incomplete (ERROR) so the next one retries.
+    await ddb.send(new DeleteItemCommand({ TableName, Key: { ticketId: { S: ticket.ticketId } } }));
   }
 }
 
