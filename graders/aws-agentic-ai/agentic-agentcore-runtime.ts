@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, ListMemoryRecordsCommand, type MemoryRecordSummary } from '@aws-sdk/client-bedrock-agentcore';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { GetAgentRuntimeResponse, Memory } from '@aws-sdk/client-bedrock-agentcore-control';
-import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
+import { defineGrader, error, fail, pass, type CheckContext, type Verdict } from '../../src';
 import { classifyFailure } from '../../src/aws/errors';
 import {
   actorNamespacePrefix,
@@ -26,13 +28,15 @@ import {
 import type { UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
 import { clientCredentialsToken, discoveryUrlOf, findUserPoolByName, findUserPoolClientByName, tokenEndpointOf, type TokenResult } from '../lib/cognito';
 import { excerpt } from '../lib/agent-trace';
-import { allPages } from '../lib/aws-calls';
-import { getFunctionConfiguration } from '../lib/lambda';
+import { allPages, orNotFound } from '../lib/aws-calls';
+import { evaluate } from '../lib/iam-policy';
+import { roleStatements } from '../lib/iam-role';
+import { getFunctionConfiguration, invokeGrants, parseFunctionArn } from '../lib/lambda';
 
 const RUNTIME_NAME = 'helpdesk_agent';
 const GATEWAY_NAME = 'helpdesk-tools';
 const MEMORY_NAME = 'helpdesk_memory';
-/** Recall is model-driven: up to this many second sessions; the first that recalls the fact passes. */
+/** Recall and tool use are model-driven: up to this many sessions; the first that gets it right passes. */
 const MAX_TRIES = 3;
 const THRESHOLD = `threshold: 1 of up to ${MAX_TRIES} tries`;
 /** Long-term extraction runs asynchronously after the conversation; AWS quotes "about a minute". */
@@ -58,8 +62,57 @@ export function probeFact(nonce: string) {
     statement: `Please remember this for later: my locker code is ${code}.`,
     question: 'What is my locker code? Answer with the code.',
     sessionId: (n: number) => `skillproof-${nonce}-session-${n}`,
-    ticketId: `HD-${nonce.slice(0, 8).toUpperCase()}`,
   };
+}
+
+/** Statuses a probe ticket may have; the status alone is guessable, so the answer is judged by its update reference. */
+const TICKET_STATUSES = ['OPEN', 'IN_PROGRESS', 'WAITING_FOR_USER', 'RESOLVED'] as const;
+/** Unconditional read actions on a DynamoDB table's items (PartiQL SELECT included). */
+const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PartiQLSelect'];
+const INVOKES = ['lambda:InvokeFunction', 'lambda:InvokeAsync'];
+
+/** The sandbox's seeded tickets table (task.ts `seed`), named `skillproof-<attempt>-tickets` like every seeded table. */
+export function seededTicketsTable(attemptId: string): string {
+  return `skillproof-${attemptId}-tickets`;
+}
+
+/**
+ * A ticket the grader writes into the seeded table for one probe: its id and update reference are taken
+ * from a hash of the run's nonce and the probe's purpose, so each probe has its own ticket (they may run
+ * at once) and no one can know the reference unless something read the table.
+ */
+export function probeTicket(nonce: string, purpose: 'gateway' | 'agent') {
+  const h = createHash('sha256').update(`${nonce}:${purpose}`).digest('hex').toUpperCase();
+  return {
+    ticketId: `HD-${h.slice(0, 8)}`,
+    status: TICKET_STATUSES[parseInt(h.slice(8, 10), 16) % TICKET_STATUSES.length]!,
+    updateRef: `UPD-${h.slice(10, 14)}-${h.slice(14, 18)}`,
+  };
+}
+type ProbeTicket = ReturnType<typeof probeTicket>;
+
+/**
+ * Writes `ticket` into the seeded tickets table, runs `use`, then deletes the ticket again (both calls are
+ * the grader's declared probes, scoped to that table). A missing table is the sandbox's fault: ERROR; so is a
+ * clean-up that fails (SkillProof's own call), whatever `use` decided.
+ */
+async function withProbeTicket(ctx: CheckContext, ticket: ProbeTicket, use: () => Promise<Verdict>): Promise<Verdict> {
+  const TableName = seededTicketsTable(ctx.attemptId);
+  const ddb = ctx.client(DynamoDBClient);
+  const Item = {
+    ticketId: { S: ticket.ticketId },
+    status: { S: ticket.status },
+    updateRef: { S: ticket.updateRef },
+    summary: { S: 'SkillProof probe ticket: laptop does not start' },
+  };
+  const written = await orNotFound(ddb.send(new PutItemCommand({ TableName, Item })));
+  if (!written) return error(`the sandbox's seeded tickets table ${TableName} does not exist, so no probe ticket could be written; the sandbox is incomplete (not the candidate's doing)`);
+  try {
+    return await use();
+  } finally {
+    // Runs whatever `use` decided; if the ticket cannot be removed, the run is incomplete (ERROR) so the next one retries.
+    await ddb.send(new DeleteItemCommand({ TableName, Key: { ticketId: { S: ticket.ticketId } } }));
+  }
 }
 
 /** Re-reads a resource while its status is CREATING or UPDATING (up to 3 minutes); undefined if it never settles. */
@@ -96,11 +149,9 @@ async function theMemory(ctx: CheckContext): Promise<Memory & { id: string }> {
 
 type Conversation = { sessionId: string; ok: true; text: string; contentType?: string } | { sessionId: string; ok: false; failed: string };
 
-/** One turn with the agent through its DEFAULT endpoint, as the user of this run, in session `n`. */
-async function converse(ctx: CheckContext, n: number, prompt: string): Promise<Conversation> {
-  const fact = probeFact(ctx.nonce);
+/** One turn with the agent through its DEFAULT endpoint, as user `actorId`, in session `sessionId` (at least 33 characters). */
+async function converse(ctx: CheckContext, sessionId: string, actorId: string, prompt: string): Promise<Conversation> {
   const runtime = await theRuntime(ctx);
-  const sessionId = fact.sessionId(n);
   try {
     const res = await ctx.client(BedrockAgentCoreClient).send(
       new InvokeAgentRuntimeCommand({
@@ -109,7 +160,7 @@ async function converse(ctx: CheckContext, n: number, prompt: string): Promise<C
         runtimeSessionId: sessionId,
         contentType: 'application/json',
         accept: 'application/json, text/event-stream',
-        payload: new TextEncoder().encode(JSON.stringify({ prompt, actorId: fact.actorId })),
+        payload: new TextEncoder().encode(JSON.stringify({ prompt, actorId })),
       }),
     );
     // The grading session drains the streamed body to bytes before a check sees it.
@@ -127,7 +178,8 @@ async function converse(ctx: CheckContext, n: number, prompt: string): Promise<C
 
 /** Session 1: the user states the fact. Shared by the checks that follow it. */
 function firstSession(ctx: CheckContext): Promise<Conversation> {
-  return ctx.memo('first-session', () => converse(ctx, 1, probeFact(ctx.nonce).statement));
+  const fact = probeFact(ctx.nonce);
+  return ctx.memo('first-session', () => converse(ctx, fact.sessionId(1), fact.actorId, fact.statement));
 }
 
 type Idp = { poolId: string; discoveryUrl: string; tokenUrl: string; agent: UserPoolClientType; other: UserPoolClientType };
@@ -172,7 +224,7 @@ const refused = (status: number) => status === 401 || status === 403;
 
 export default defineGrader({
   task: 'agentic-agentcore-runtime',
-  probes: ['bedrock-agentcore:InvokeAgentRuntime', 'http:POST'],
+  probes: ['bedrock-agentcore:InvokeAgentRuntime', 'http:POST', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
   checks: [
     {
       // Passes when exactly one runtime is named helpdesk_agent and its latest version is READY (CREATING or UPDATING is waited out, up to 3 minutes).
@@ -301,48 +353,53 @@ export default defineGrader({
       },
     },
     {
-      // Passes when, with a token of the sandbox's agent client, the gateway answers MCP initialize and tools/list with get_ticket_status, and tools/call returns the probe's ticket id without an error.
+      // Passes when, with a token of the sandbox's agent client, the gateway answers MCP initialize and tools/list with get_ticket_status, and tools/call for a ticket the grader just wrote to the seeded table returns that ticket's update reference without an error.
       id: 'gateway-mcp-tool-call',
       title: 'The gateway serves the ticket tool over MCP to the agent\'s client',
       points: 10,
       critical: true,
       dependsOn: ['gateway-jwt-authoriser', 'gateway-lambda-tool'],
       timeoutMs: 120_000,
-      hint: 'Call your gateway yourself: get a token for the agent\'s app client from the sandbox\'s user pool (client-credentials grant), then send MCP initialize, tools/list and tools/call for the ticket tool with it.',
+      hint: 'Call your gateway yourself: get a token for the agent\'s app client from the sandbox\'s user pool (client-credentials grant), then send MCP initialize, tools/list and tools/call for the ticket tool with the id of a ticket in the sandbox\'s tickets table; the result should carry that ticket\'s fields as the table holds them.',
       async run(ctx) {
         const gateway = await theGatewayEndpoint(ctx);
         const token = await tokenOf(ctx, 'agent');
         if (!token.ok) return error(token.problem, { resource: gateway.arn });
-        const { ticketId } = probeFact(ctx.nonce);
-        const mcp = new McpClient(ctx, gateway.url, token.accessToken);
-        const steps: Record<string, unknown> = {};
-        const expected = `initialize and tools/list answered; tools/call ${TOOL_NAME}({ticketId: ${ticketId}}) answers without error and mentions ${ticketId}`;
-        const verdictOf = (step: string, reply: McpReply) => {
-          steps[step] = replySummary(reply);
-          if (reply.status >= 500) return error(`the gateway answered ${step} with HTTP ${reply.status}; grade again`, { expected, actual: steps, resource: gateway.arn });
-          if (refused(reply.status)) return fail(`the gateway refused a token of the sandbox's app client ${IDP.agentClient} on ${step} (HTTP ${reply.status}${reply.headers['www-authenticate'] ? `: ${reply.headers['www-authenticate']}` : ''})`, { expected, actual: steps, resource: gateway.arn });
-          if (reply.status !== 200 || !reply.message) return fail(`the gateway answered ${step} with HTTP ${reply.status} and no JSON-RPC answer at ${gateway.url}`, { expected, actual: steps, resource: gateway.arn });
-          if (reply.message.error) return fail(`the gateway answered ${step} with JSON-RPC error ${reply.message.error.code ?? '?'}: ${reply.message.error.message ?? ''}`, { expected, actual: steps, resource: gateway.arn });
-          return undefined;
-        };
-        const init = await mcp.initialize(gateway.versions);
-        const initVerdict = verdictOf('initialize', init);
-        if (initVerdict) return initVerdict;
-        const list = await mcp.request('tools/list', {});
-        const listVerdict = verdictOf('tools/list', list);
-        if (listVerdict) return listVerdict;
-        const tools = Array.isArray(list.message!.result!.tools) ? (list.message!.result!.tools as Array<{ name?: unknown }>).map((t) => String(t.name)) : [];
-        steps['tools/list'] = { ...(steps['tools/list'] as object), tools };
-        const tool = tools.find((name) => isGatewayTool(name, TOOL_NAME));
-        if (!tool) return fail(`the gateway lists no tool ${TOOL_NAME} (it lists: ${tools.join(', ') || 'none'})`, { expected, actual: steps, resource: gateway.arn });
-        const call = await mcp.request('tools/call', { name: tool, arguments: { ticketId } });
-        const callVerdict = verdictOf('tools/call', call);
-        if (callVerdict) return callVerdict;
-        const text = toolResultText(call.message!.result);
-        steps['tools/call'] = { ...(steps['tools/call'] as object), tool, isError: call.message!.result!.isError === true, text: excerpt(text) };
-        if (call.message!.result!.isError === true) return fail(`tools/call ${tool} failed: ${excerpt(text)}`, { expected, actual: steps, resource: gateway.arn });
-        if (!text.includes(ticketId)) return fail(`tools/call ${tool} answered, but its result does not mention ticket ${ticketId}: ${excerpt(text)}`, { expected, actual: steps, resource: gateway.arn });
-        return pass(`tools/call ${tool} answered for ticket ${ticketId}`, { expected, actual: steps, resource: gateway.arn });
+        const ticket = probeTicket(ctx.nonce, 'gateway');
+        return withProbeTicket(ctx, ticket, async () => {
+          const { ticketId } = ticket;
+          const mcp = new McpClient(ctx, gateway.url, token.accessToken);
+          const steps: Record<string, unknown> = {};
+          const expected = `initialize and tools/list answered; tools/call ${TOOL_NAME}({ticketId: ${ticketId}}) answers without error with the update reference ${seededTicketsTable(ctx.attemptId)} holds for ${ticketId}`;
+          const verdictOf = (step: string, reply: McpReply) => {
+            steps[step] = replySummary(reply);
+            if (reply.status >= 500) return error(`the gateway answered ${step} with HTTP ${reply.status}; grade again`, { expected, actual: steps, resource: gateway.arn });
+            if (refused(reply.status)) return fail(`the gateway refused a token of the sandbox's app client ${IDP.agentClient} on ${step} (HTTP ${reply.status}${reply.headers['www-authenticate'] ? `: ${reply.headers['www-authenticate']}` : ''})`, { expected, actual: steps, resource: gateway.arn });
+            if (reply.status !== 200 || !reply.message) return fail(`the gateway answered ${step} with HTTP ${reply.status} and no JSON-RPC answer at ${gateway.url}`, { expected, actual: steps, resource: gateway.arn });
+            if (reply.message.error) return fail(`the gateway answered ${step} with JSON-RPC error ${reply.message.error.code ?? '?'}: ${reply.message.error.message ?? ''}`, { expected, actual: steps, resource: gateway.arn });
+            return undefined;
+          };
+          const init = await mcp.initialize(gateway.versions);
+          const initVerdict = verdictOf('initialize', init);
+          if (initVerdict) return initVerdict;
+          const list = await mcp.request('tools/list', {});
+          const listVerdict = verdictOf('tools/list', list);
+          if (listVerdict) return listVerdict;
+          const tools = Array.isArray(list.message!.result!.tools) ? (list.message!.result!.tools as Array<{ name?: unknown }>).map((t) => String(t.name)) : [];
+          steps['tools/list'] = { ...(steps['tools/list'] as object), tools };
+          const tool = tools.find((name) => isGatewayTool(name, TOOL_NAME));
+          if (!tool) return fail(`the gateway lists no tool ${TOOL_NAME} (it lists: ${tools.join(', ') || 'none'})`, { expected, actual: steps, resource: gateway.arn });
+          const call = await mcp.request('tools/call', { name: tool, arguments: { ticketId } });
+          const callVerdict = verdictOf('tools/call', call);
+          if (callVerdict) return callVerdict;
+          const text = toolResultText(call.message!.result);
+          steps['tools/call'] = { ...(steps['tools/call'] as object), tool, isError: call.message!.result!.isError === true, text: excerpt(text) };
+          if (call.message!.result!.isError === true) return fail(`tools/call ${tool} failed: ${excerpt(text)}`, { expected, actual: steps, resource: gateway.arn });
+          if (!text.includes(ticketId)) return fail(`tools/call ${tool} answered, but its result does not mention ticket ${ticketId}: ${excerpt(text)}`, { expected, actual: steps, resource: gateway.arn });
+          // The reference exists only in the table (written a moment ago), so a tool that invents its answer cannot give it.
+          if (!mentionsCode(text, ticket.updateRef)) return fail(`tools/call ${tool} answered for ticket ${ticketId}, but not with what the sandbox's tickets table holds for it (its updateRef is missing): does the tool read ${seededTicketsTable(ctx.attemptId)}?`, { expected, actual: steps, resource: gateway.arn });
+          return pass(`tools/call ${tool} answered ticket ${ticketId} from the tickets table`, { expected, actual: steps, resource: gateway.arn });
+        });
       },
     },
     {
@@ -366,6 +423,70 @@ export default defineGrader({
           if (!refused(reply.status)) return fail(`the gateway answered HTTP ${reply.status} to tools/list with ${who}: it must refuse every caller but the agent's app client ${IDP.agentClient}`, { expected: 'HTTP 401 or 403', actual: tries, resource: gateway.arn });
         }
         return pass(`the gateway refused a request without a token and one from app client ${IDP.otherClient}`, { expected: 'HTTP 401 or 403', actual: tries, resource: gateway.arn });
+      },
+    },
+    {
+      // Passes when the identity policies of the role that DEFAULT's version runs as grant no read of the seeded tickets table and no invocation of the gateway's Lambda tool functions, and no function's resource policy lets that role (or anyone) invoke it.
+      id: 'runtime-role-no-direct-ticket-access',
+      title: 'The agent can reach tickets only through the gateway',
+      points: 10,
+      critical: true,
+      dependsOn: ['runtime-endpoint-ready', 'gateway-lambda-tool'],
+      hint: 'Your agent should reach tickets only as an MCP client of the gateway: its runtime role needs no DynamoDB read on the tickets table and no permission to invoke the tool\'s Lambda function (that is the gateway role\'s job).',
+      async run(ctx) {
+        const runtime = await theRuntime(ctx);
+        const endpoint = await getRuntimeEndpoint(ctx, runtime.agentRuntimeId, ENDPOINT_NAME);
+        const live = endpoint?.liveVersion ? await getAgentRuntime(ctx, runtime.agentRuntimeId, endpoint.liveVersion) : undefined;
+        if (!live?.roleArn) return error(`the version of ${RUNTIME_NAME} that endpoint ${ENDPOINT_NAME} serves could not be read; grade again`, { resource: runtime.agentRuntimeArn });
+        const roleArn = live.roleArn;
+        const tableArn = `arn:aws:dynamodb:${ctx.region}:${ctx.accountId}:table/${seededTicketsTable(ctx.attemptId)}`;
+        const functions = [...new Set(lambdaTools(await gatewayTargets(ctx, (await theGateway(ctx)).gatewayId)).map((t) => parseFunctionArn(t.lambdaArn).unqualifiedArn))];
+        const statements = await roleStatements(ctx, roleArn);
+        // What reaches tickets without the gateway, grouped as "<actions> on <resource> (<granted by>)".
+        const reach = new Map<string, string[]>();
+        const add = (action: string, where: string) => reach.set(where, [...(reach.get(where) ?? []), action]);
+        for (const [actions, resource] of [[TABLE_READS, tableArn], ...functions.map((f) => [INVOKES, f] as const)] as const) {
+          for (const action of actions) {
+            const decision = evaluate(statements, action, resource);
+            if (decision.decision === 'allow') add(action, `${resource} (${decision.allowedBy.join(', ')}${decision.conditional ? ', under a condition' : ''})`);
+          }
+        }
+        for (const fn of functions) {
+          // A resource policy naming the role, or anyone, lets the role invoke the function without any identity policy.
+          for (const g of (await invokeGrants(ctx, fn)) ?? []) {
+            if (g.principal === roleArn || (g.principal === '*' && g.sourceArns.length === 0 && g.otherConditions.length === 0)) add('lambda:InvokeFunction', `${fn} (its resource policy: statement ${g.sid} lets ${g.principal} invoke it)`);
+          }
+        }
+        const grants = [...reach].map(([where, actions]) => `${actions.join(', ')} on ${where}`);
+        const detail = { expected: `role ${roleArn} may neither read ${tableArn} nor invoke ${functions.join(', ')}`, actual: { role: roleArn, runtimeVersion: live.agentRuntimeVersion, directAccess: grants }, resource: roleArn };
+        if (grants.length > 0) return fail(`the runtime's role ${roleArn} can reach tickets without the gateway: ${grants.join('; ')}`, detail);
+        return pass(`role ${roleArn} can neither read the tickets table nor invoke the tool's function`, detail);
+      },
+    },
+    {
+      // Passes when, asked in a new session about a ticket the grader just wrote to the seeded table, the agent's answer contains that ticket's update reference (first of up to 3 sessions).
+      id: 'agent-uses-gateway-tool',
+      title: 'The agent answers ticket questions with the gateway\'s tool',
+      points: 10,
+      critical: true,
+      dependsOn: ['runtime-endpoint-ready', 'gateway-mcp-tool-call', 'runtime-role-no-direct-ticket-access'],
+      timeoutMs: 300_000,
+      hint: 'Give your agent the gateway\'s tools as an MCP client (with a token of the agent\'s app client), and let it look tickets up with the ticket tool rather than answer from what it knows; the answer should pass on what the tool returned.',
+      async run(ctx) {
+        const runtime = await theRuntime(ctx);
+        const ticket = probeTicket(ctx.nonce, 'agent');
+        return withProbeTicket(ctx, ticket, async () => {
+          const question = `What is the current status of helpdesk ticket ${ticket.ticketId}? Please include its update reference.`;
+          const expected = { ticket: ticket.ticketId, answerContains: 'the ticket\'s updateRef, as the tickets table holds it', threshold: `1 of ${MAX_TRIES}` };
+          const tries: unknown[] = [];
+          for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+            const turn = await converse(ctx, `skillproof-${ctx.nonce}-ticket-${attempt}`, `skillproof-staff-${ctx.nonce}`, question);
+            const passed = turn.ok && mentionsCode(turn.text, ticket.updateRef);
+            tries.push(turn.ok ? { sessionId: turn.sessionId, answer: excerpt(turn.text), passed } : { sessionId: turn.sessionId, failed: turn.failed, passed });
+            if (passed) return pass(`on try ${attempt} the agent answered with the update reference of ticket ${ticket.ticketId}, which only the gateway's tool could give it (${THRESHOLD})`, { expected, actual: tries, resource: runtime.agentRuntimeArn });
+          }
+          return fail(`in ${MAX_TRIES} sessions the agent never answered with the update reference of ticket ${ticket.ticketId}, which the gateway's ${TOOL_NAME} returns (${THRESHOLD})`, { expected, actual: tries, resource: runtime.agentRuntimeArn });
+        });
       },
     },
     {
@@ -444,7 +565,7 @@ export default defineGrader({
         const runtime = await theRuntime(ctx);
         const tries: unknown[] = [];
         for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
-          const turn = await converse(ctx, attempt + 1, fact.question);
+          const turn = await converse(ctx, fact.sessionId(attempt + 1), fact.actorId, fact.question);
           const passed = turn.ok && mentionsCode(turn.text, fact.code);
           tries.push(turn.ok ? { sessionId: turn.sessionId, answer: excerpt(turn.text), passed } : { sessionId: turn.sessionId, failed: turn.failed, passed });
           if (passed) return pass(`on try ${attempt} a new session recalled the locker code (${THRESHOLD})`, { expected: `an answer containing ${fact.code}`, actual: tries, resource: runtime.agentRuntimeArn });

@@ -12,9 +12,12 @@ export default defineTask({
     candidate: {
       // bedrock: the agent's (and memory extraction's) on-demand model invocation; s3, ecr, codebuild: the
       // agent's code zip or container image (the AgentCore CLI builds images with CodeBuild); cognito-idp:
-      // the sandbox's user pool, which issues the gateway's JWTs (the candidate reads its app client's secret).
-      services: ['bedrock-agentcore', 'bedrock', 'lambda', 'iam', 'logs', 's3', 'ecr', 'codebuild', 'cognito-idp', 'xray', 'cloudformation'],
-      deniedActions: [...BEDROCK_COST_CONTROLS],
+      // the sandbox's user pool, which issues the gateway's JWTs (the candidate reads its app client's secret);
+      // dynamodb: the tool function reads the seeded tickets table.
+      services: ['bedrock-agentcore', 'bedrock', 'lambda', 'iam', 'logs', 's3', 'ecr', 'codebuild', 'cognito-idp', 'dynamodb', 'xray', 'cloudformation'],
+      // No function URLs: a public URL in front of a table-reading function would let the agent reach tickets
+      // around the gateway without any IAM permission the grader could see.
+      deniedActions: [...BEDROCK_COST_CONTROLS, 'lambda:CreateFunctionUrlConfig'],
       solutionActions: [
         'bedrock-agentcore:CreateAgentRuntime',
         'bedrock-agentcore:CreateWorkloadIdentity',
@@ -25,6 +28,7 @@ export default defineTask({
         'bedrock:InvokeModel',
         'lambda:CreateFunction',
         'cognito-idp:DescribeUserPoolClient',
+        'dynamodb:GetItem',
         's3:PutObject',
         'iam:CreateRole',
         'iam:PutRolePolicy',
@@ -44,14 +48,27 @@ export default defineTask({
         'bedrock-agentcore:GetMemory',
         'bedrock-agentcore:ListMemoryRecords',
         'lambda:GetFunctionConfiguration',
+        // Who may reach tickets around the gateway: the runtime role's identity policies, the tool function's resource policy.
+        'lambda:GetPolicy',
+        'iam:ListRolePolicies',
+        'iam:GetRolePolicy',
+        'iam:ListAttachedRolePolicies',
+        'iam:GetPolicy',
+        'iam:GetPolicyVersion',
         // The seeded user pool, its app clients and their secrets: the grader asks the pool for tokens.
         'cognito-idp:ListUserPools',
         'cognito-idp:DescribeUserPool',
         'cognito-idp:ListUserPoolClients',
         'cognito-idp:DescribeUserPoolClient',
       ],
-      probes: ['bedrock-agentcore:InvokeAgentRuntime'],
-      probeResources: { 'bedrock-agentcore:InvokeAgentRuntime': ['arn:aws:bedrock-agentcore:{region}:{account}:runtime/*'] },
+      // PutItem and DeleteItem write, then remove, each probe's ticket in the seeded tickets table (SkillProof's own).
+      probes: ['bedrock-agentcore:InvokeAgentRuntime', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      probeResources: {
+        'bedrock-agentcore:InvokeAgentRuntime': ['arn:aws:bedrock-agentcore:{region}:{account}:runtime/*'],
+        // Only SkillProof's own seeded table, never one of the candidate's.
+        'dynamodb:PutItem': ['arn:aws:dynamodb:{region}:{account}:table/skillproof-{attempt}-tickets'],
+        'dynamodb:DeleteItem': ['arn:aws:dynamodb:{region}:{account}:table/skillproof-{attempt}-tickets'],
+      },
     },
     // The identity provider the gateway must trust: the grader takes tokens of `helpdesk-agent` (which must
     // get in) and `helpdesk-reporting` (which must not) by the client-credentials grant.
@@ -65,6 +82,10 @@ export default defineTask({
           { name: 'helpdesk-reporting', scopes: ['reports'] },
         ],
       },
+      // The ticketing system the tool reads: skillproof-<attempt>-tickets, keyed by ticketId. The grader adds a
+      // ticket of its own per probe (id and updateRef from the run's nonce) and deletes it afterwards.
+      { kind: 'dynamodb-item', tableLogicalId: 'tickets', partitionKey: 'ticketId', item: { ticketId: 'HD-1042', status: 'IN_PROGRESS', updateRef: 'UPD-7Q2M-4K8D', summary: 'VPN drops every hour' } },
+      { kind: 'dynamodb-item', tableLogicalId: 'tickets', partitionKey: 'ticketId', item: { ticketId: 'HD-1043', status: 'WAITING_FOR_USER', updateRef: 'UPD-3J9X-6T1P', summary: 'New monitor for desk 4.12' } },
     ],
     budgetUsd: 30,
   },

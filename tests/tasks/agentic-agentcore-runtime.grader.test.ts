@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadCatalog } from '../../src/catalog/load';
 import type { Report } from '../../src/model/report';
 import { gradedFixture } from '../support/fixtures';
-import { probeFact } from '../../graders/aws-agentic-ai/agentic-agentcore-runtime';
+import { probeFact, probeTicket } from '../../graders/aws-agentic-ai/agentic-agentcore-runtime';
 
 const entry = loadCatalog().get('agentic-agentcore-runtime');
 
@@ -17,7 +19,17 @@ describe('agentic-agentcore-runtime', () => {
     expect(fact.statement).toContain(fact.code);
     expect(fact.sessionId(1)).not.toBe(fact.sessionId(2));
     expect(fact.sessionId(1).length).toBeGreaterThanOrEqual(33);
-    expect(fact.ticketId).toBe('HD-01234567');
+  });
+
+  it('gives each ticket probe its own ticket, whose update reference cannot be told from its id', () => {
+    const gateway = probeTicket('0123456789abcdef', 'gateway');
+    const agent = probeTicket('0123456789abcdef', 'agent');
+    expect(gateway).toEqual(probeTicket('0123456789abcdef', 'gateway'));
+    expect(gateway.ticketId).toMatch(/^HD-[0-9A-F]{8}$/);
+    expect(gateway.updateRef).toMatch(/^UPD-[0-9A-F]{4}-[0-9A-F]{4}$/);
+    expect(agent.ticketId).not.toBe(gateway.ticketId);
+    expect(agent.updateRef).not.toBe(gateway.updateRef);
+    expect(probeTicket('fedcba9876543210', 'agent').updateRef).not.toBe(agent.updateRef);
   });
 
   it('passes the reference CDK solution: code-zip runtime, Cognito JWT gateway with a Lambda tool, semantic memory', async () => {
@@ -45,7 +57,7 @@ describe('agentic-agentcore-runtime', () => {
   it('calls the gateway over MCP with a token of the sandbox\'s agent client, and checks that nobody else gets in', async () => {
     const report = await graded('pass', 'cdk-code-zip');
     const call = check(report, 'gateway-mcp-tool-call');
-    expect(call.message).toMatch(/^tools\/call ticket-status___get_ticket_status answered for ticket HD-[0-9A-F]{8}$/);
+    expect(call.message).toMatch(/^tools\/call ticket-status___get_ticket_status answered ticket HD-[0-9A-F]{8} from the tickets table$/);
     expect(check(report, 'gateway-refuses-other-callers').actual).toEqual({ 'no token': expect.objectContaining({ status: 401 }), 'a token of app client helpdesk-reporting': expect.objectContaining({ status: 401 }) });
   });
 
@@ -73,7 +85,13 @@ describe('agentic-agentcore-runtime', () => {
   it('fails a DEFAULT endpoint that failed to update, and one serving a version that only accepts JWT callers', async () => {
     expect(check(await graded('fail', 'endpoint-not-ready'), 'runtime-endpoint-ready').message).toBe('endpoint DEFAULT of helpdesk_agent is UPDATE_FAILED: Endpoint update to version 3 failed');
     const jwt = await graded('fail', 'runtime-jwt-inbound');
-    expect(notPassing(jwt)).toEqual({ 'runtime-endpoint-ready': 'FAIL', 'memory-records-extracted': 'SKIPPED', 'fact-recalled-across-sessions': 'SKIPPED' });
+    expect(notPassing(jwt)).toEqual({
+      'runtime-endpoint-ready': 'FAIL',
+      'runtime-role-no-direct-ticket-access': 'SKIPPED',
+      'agent-uses-gateway-tool': 'SKIPPED',
+      'memory-records-extracted': 'SKIPPED',
+      'fact-recalled-across-sessions': 'SKIPPED',
+    });
     expect(check(jwt, 'runtime-endpoint-ready').message).toContain('only accepts JWT bearer tokens');
   });
 
@@ -85,7 +103,7 @@ describe('agentic-agentcore-runtime', () => {
     ['gateway-other-user-pool', "not the sandbox's user pool eu-west-1_AbCdEf123"],
   ])('fails a gateway without a proper JWT authoriser (%s), skipping the calls to it', async (name, words) => {
     const report = await graded('fail', name);
-    expect(notPassing(report)).toEqual({ 'gateway-jwt-authoriser': 'FAIL', 'gateway-mcp-tool-call': 'SKIPPED', 'gateway-refuses-other-callers': 'SKIPPED' });
+    expect(notPassing(report)).toEqual({ 'gateway-jwt-authoriser': 'FAIL', 'gateway-mcp-tool-call': 'SKIPPED', 'gateway-refuses-other-callers': 'SKIPPED', 'agent-uses-gateway-tool': 'SKIPPED' });
     expect(check(report, 'gateway-jwt-authoriser').message).toContain(words);
   });
 
@@ -102,7 +120,7 @@ describe('agentic-agentcore-runtime', () => {
 
   it('fails a tool call the gateway cannot complete, and a tool that is not named as the instructions say', async () => {
     const denied = await graded('fail', 'gateway-cannot-invoke-tool');
-    expect(notPassing(denied)).toEqual({ 'gateway-mcp-tool-call': 'FAIL' });
+    expect(notPassing(denied)).toEqual({ 'gateway-mcp-tool-call': 'FAIL', 'agent-uses-gateway-tool': 'SKIPPED' });
     expect(check(denied, 'gateway-mcp-tool-call').message).toContain('failed: Access denied while invoking Lambda function');
     expect(check(await graded('fail', 'gateway-tool-misnamed'), 'gateway-mcp-tool-call').message).toContain('lists no tool get_ticket_status (it lists: ticket-status___lookup_ticket)');
   });
@@ -134,6 +152,54 @@ describe('agentic-agentcore-runtime', () => {
     const denied = await graded('error', 'grader-cannot-invoke-runtime');
     expect(denied.status).toBe('incomplete');
     expect(check(denied, 'memory-records-extracted').outcome).toBe('ERROR');
+  });
+
+  it('writes a probe ticket per probe into the seeded table, and deletes each one afterwards', async () => {
+    const report = await graded('pass', 'cdk-code-zip');
+    expect(check(report, 'agent-uses-gateway-tool').message).toMatch(/^on try 1 the agent answered with the update reference of ticket HD-[0-9A-F]{8}, which only the gateway's tool could give it/);
+    expect(check(report, 'runtime-role-no-direct-ticket-access').outcome).toBe('PASS');
+    const fixture = JSON.parse(readFileSync(join(__dirname, '../../tasks/agentic-agentcore-runtime/fixtures/pass/cdk-code-zip.json'), 'utf8')) as { transcript: Array<{ service: string; operation: string; input: { TableName?: string; Item?: { ticketId?: { S?: string } }; Key?: { ticketId?: { S?: string } } } }> };
+    const writes = fixture.transcript.filter((c) => c.service === 'DynamoDB');
+    const put = writes.filter((c) => c.operation === 'PutItem').map((c) => c.input.Item?.ticketId?.S);
+    const deleted = writes.filter((c) => c.operation === 'DeleteItem').map((c) => c.input.Key?.ticketId?.S);
+    expect(put).toHaveLength(2);
+    expect(new Set(deleted)).toEqual(new Set(put));
+    expect(new Set(writes.map((c) => c.input.TableName))).toEqual(new Set(['skillproof-fixture-cdk-code-zip-tickets']));
+  });
+
+  it('passes when the model uses the tool on its second try, and a runtime role that reaches other tables and functions', async () => {
+    const report = await graded('alt', 'agent-tool-second-try-role-with-extras');
+    expect(notPassing(report)).toEqual({});
+    expect((check(report, 'agent-uses-gateway-tool').actual as Array<{ passed: boolean }>).map((t) => t.passed)).toEqual([false, true]);
+  });
+
+  it('fails an agent that answers ticket questions without the gateway\'s tool', async () => {
+    const report = await graded('fail', 'agent-answers-without-tool');
+    expect(notPassing(report)).toEqual({ 'agent-uses-gateway-tool': 'FAIL' });
+    expect(check(report, 'agent-uses-gateway-tool').actual).toHaveLength(3);
+  });
+
+  it.each([
+    ['runtime-role-reads-tickets-table', /dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:Query, dynamodb:Scan, dynamodb:PartiQLSelect on arn:aws:dynamodb:eu-west-1:111122223333:table\/skillproof-fixture-runtime-role-reads-tickets-table-tickets \(managed policy arn:aws:iam::aws:policy\/AmazonDynamoDBFullAccess\)$/],
+    ['runtime-role-invokes-tool-lambda', /lambda:InvokeFunction on arn:aws:lambda:eu-west-1:111122223333:function:ticket-status-tool \(inline policy helpdesk-runtime/],
+    ['tool-policy-admits-runtime-role', /its resource policy: statement agent-direct lets arn:aws:iam::111122223333:role\/candidate\/helpdesk-runtime-role invoke it/],
+  ])('fails a runtime role that can reach tickets around the gateway (%s), without charging the agent probe again', async (name, words) => {
+    const report = await graded('fail', name);
+    expect(notPassing(report)).toEqual({ 'runtime-role-no-direct-ticket-access': 'FAIL', 'agent-uses-gateway-tool': 'SKIPPED' });
+    expect(check(report, 'runtime-role-no-direct-ticket-access').message).toMatch(words);
+  });
+
+  it('fails a tool that does not answer from the tickets table', async () => {
+    const report = await graded('fail', 'tool-ignores-tickets-table');
+    expect(notPassing(report)).toEqual({ 'gateway-mcp-tool-call': 'FAIL', 'agent-uses-gateway-tool': 'SKIPPED' });
+    expect(check(report, 'gateway-mcp-tool-call').message).toContain('its updateRef is missing');
+  });
+
+  it('is incomplete, not failed, when the sandbox lacks its tickets table', async () => {
+    const report = await graded('error', 'sandbox-tickets-table-missing');
+    expect(report.status).toBe('incomplete');
+    expect(notPassing(report)).toEqual({ 'gateway-mcp-tool-call': 'ERROR', 'agent-uses-gateway-tool': 'SKIPPED' });
+    expect(check(report, 'gateway-mcp-tool-call').message).toContain('skillproof-fixture-sandbox-tickets-table-missing-tickets does not exist');
   });
 
   it('is incomplete, not failed, when the sandbox lacks its user pool', async () => {

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AgentCoreRuntimeSolution } from '../../tasks/agentic-agentcore-runtime/solution/agentic-agentcore-runtime-solution';
 
 describe('agentic-agentcore-runtime reference solution', () => {
   const stack = new Stack(new App(), 'Solution', { env: { account: '111122223333', region: 'eu-west-1' } });
-  new AgentCoreRuntimeSolution(stack, 'Helpdesk', { agent: { kind: 'code-zip', bucket: 'helpdesk-agent-code', key: 'agent.zip' }, identityProvider: { userPoolId: 'eu-west-1_AbCdEf123', agentClientId: 'agentclient123' } });
+  new AgentCoreRuntimeSolution(stack, 'Helpdesk', { agent: { kind: 'code-zip', bucket: 'helpdesk-agent-code', key: 'agent.zip' }, identityProvider: { userPoolId: 'eu-west-1_AbCdEf123', agentClientId: 'agentclient123' }, ticketsTable: 'skillproof-a1-tickets' });
   const template = Template.fromStack(stack);
 
   it('deploys helpdesk_agent from a code zip with IAM inbound auth (no JWT authoriser on the runtime)', () => {
@@ -12,7 +14,7 @@ describe('agentic-agentcore-runtime reference solution', () => {
       AgentRuntimeName: 'helpdesk_agent',
       AgentRuntimeArtifact: { CodeConfiguration: { Code: { S3: { Bucket: 'helpdesk-agent-code', Prefix: 'agent.zip' } }, Runtime: 'PYTHON_3_13', EntryPoint: ['main.py'] } },
       AuthorizerConfiguration: Match.absent(),
-      EnvironmentVariables: { MEMORY_ID: Match.anyValue(), MODEL_ID: 'amazon.nova-lite-v1:0' },
+      EnvironmentVariables: { MEMORY_ID: Match.anyValue(), MODEL_ID: 'amazon.nova-lite-v1:0', GATEWAY_URL: { 'Fn::GetAtt': [Match.stringLikeRegexp('Gateway'), 'GatewayUrl'] }, USER_POOL_ID: 'eu-west-1_AbCdEf123', AGENT_CLIENT_ID: 'agentclient123' },
     });
   });
 
@@ -32,7 +34,23 @@ describe('agentic-agentcore-runtime reference solution', () => {
       TargetConfiguration: { Mcp: { Lambda: { LambdaArn: Match.anyValue(), ToolSchema: { InlinePayload: [Match.objectLike({ Name: 'get_ticket_status' })] } } } },
       CredentialProviderConfigurations: [{ CredentialProviderType: 'GATEWAY_IAM_ROLE' }],
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { Code: { ZipFile: Match.stringLikeRegexp('ticketId') } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Code: { ZipFile: Match.stringLikeRegexp('GetItemCommand') }, Environment: { Variables: { TICKETS_TABLE: 'skillproof-a1-tickets' } } });
+  });
+
+  it("lets the tool read the sandbox's tickets table, and the runtime reach tickets only through the gateway", () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> }; Roles: Array<{ Ref: string }> } }>;
+    const actionsOf = (role: RegExp) => policies.filter((p) => p.Properties.Roles.some((r) => role.test(r.Ref))).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => [st.Action].flat()));
+    expect(actionsOf(/TicketToolServiceRole/)).toContain('dynamodb:GetItem');
+    const runtime = actionsOf(/RuntimeRole/);
+    expect(runtime).toEqual(expect.arrayContaining(['cognito-idp:DescribeUserPool', 'cognito-idp:DescribeUserPoolClient', 'bedrock:InvokeModelWithResponseStream']));
+    expect(runtime.filter((a) => a.startsWith('dynamodb:') || a.startsWith('lambda:'))).toEqual([]);
+  });
+
+  it('ships an agent that calls the gateway over MCP with a token of the agent\'s app client', () => {
+    const main = readFileSync(join(__dirname, '../../tasks/agentic-agentcore-runtime/solution/agent/main.py'), 'utf8');
+    expect(main).toContain('streamablehttp_client(GATEWAY_URL, headers={"Authorization": f"Bearer {gateway_token()}"})');
+    expect(main).toContain('"grant_type": "client_credentials"');
+    expect(main).not.toMatch(/dynamodb|lambda\.invoke|boto3\.client\("lambda"\)/);
   });
 
   it('gives helpdesk_memory a semantic strategy storing facts per actor', () => {
@@ -46,7 +64,7 @@ describe('agentic-agentcore-runtime reference solution', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'bedrock:InvokeModel' }),
+          Match.objectLike({ Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'] }),
           Match.objectLike({ Action: ['bedrock-agentcore:CreateEvent', 'bedrock-agentcore:ListEvents', 'bedrock-agentcore:RetrieveMemoryRecords'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Memory'), 'MemoryArn'] } }),
         ]),
       },
@@ -57,5 +75,8 @@ describe('agentic-agentcore-runtime reference solution', () => {
     expect(() => new AgentCoreRuntimeSolution(new Stack(new App(), 'Bare'), 'Helpdesk')).toThrow(/agentcoreAgentCode=s3:/);
     const noIdp = () => new AgentCoreRuntimeSolution(new Stack(new App(), 'NoIdp'), 'Helpdesk', { agent: { kind: 'container', imageUri: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/helpdesk:1' } });
     expect(noIdp).toThrow(/helpdeskUserPoolId=.*helpdeskAgentClientId=/);
+    const noTable = () =>
+      new AgentCoreRuntimeSolution(new Stack(new App(), 'NoTable'), 'Helpdesk', { agent: { kind: 'container', imageUri: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/helpdesk:1' }, identityProvider: { userPoolId: 'eu-west-1_AbCdEf123', agentClientId: 'agentclient123' } });
+    expect(noTable).toThrow(/helpdeskTicketsTable=skillproof-<attempt id>-tickets/);
   });
 });
