@@ -3,7 +3,7 @@ import { CfnAccount, CfnOrganizationalUnit, CfnPolicy } from 'aws-cdk-lib/aws-or
 import type { Construct } from 'constructs';
 import type { SandboxPart } from './blueprint-merge';
 import { SKILLPROOF_IAM_PATH, SKILLPROOF_NAME_PREFIX } from './sandbox-naming';
-import { GLOBAL_ACTIONS } from './sandbox-policies';
+import { regionLockStatements } from './sandbox-policies';
 
 /** Services the sandbox stack itself is made of; its deployment needs them whatever the tasks use. */
 export const SANDBOX_INFRA_SERVICES = ['budgets', 'cloudformation', 'dynamodb', 'iam', 'lambda', 'logs', 's3', 'scheduler', 'sns', 'ssm', 'sts'];
@@ -23,7 +23,7 @@ export interface SandboxOrgStackProps extends StackProps {
   /** Where the sandbox OU goes: the organisation root (r-…) or an OU (ou-…). */
   parentId: string;
   ouName?: string;
-  /** Regions sandboxes may use; every other region is denied (global services excepted). */
+  /** Regions sandboxes may use; every other region is denied (global services and Bedrock's cross-Region inference excepted). */
   allowedRegions: string[];
   /** Every task a sandbox may host: their services are the only ones allowed in the OU. */
   tasks: readonly SandboxPart[];
@@ -54,13 +54,7 @@ export function sandboxServiceControlPolicy(props: Pick<SandboxOrgStackProps, 'a
     Version: '2012-10-17',
     Statement: [
       { Sid: 'StayInOrganization', Effect: 'Deny', Action: ['organizations:LeaveOrganization'], Resource: '*' },
-      {
-        Sid: 'AllowedRegions',
-        Effect: 'Deny',
-        NotAction: GLOBAL_ACTIONS,
-        Resource: '*',
-        Condition: { StringNotEquals: { 'aws:RequestedRegion': props.allowedRegions } },
-      },
+      ...regionLockStatements('AllowedRegions', props.allowedRegions),
       { Sid: 'TaskServicesOnly', Effect: 'Deny', NotAction: allowedServices(props.tasks).map((s) => `${s}:*`), Resource: '*' },
       {
         Sid: 'ProtectSkillProofIam',

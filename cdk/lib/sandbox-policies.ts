@@ -27,6 +27,60 @@ export const GLOBAL_ACTIONS = [
   's3:GetAccountPublicAccessBlock',
 ];
 
+/**
+ * Bedrock invocations a cross-Region inference profile routes from the sandbox's Region to a
+ * destination Region. IAM and SCPs are evaluated again in the destination, with `aws:RequestedRegion`
+ * set to it (or to `unspecified` for a global profile) and `bedrock:InferenceProfileArn` set to the
+ * profile invoked in the source Region (Bedrock user guide, "Geographic cross-Region inference" and
+ * "Global cross-Region inference", IAM policy requirements; aws-samples/service-control-policy-examples,
+ * "Deny access … with Bedrock CRIS"; Innovation Sandbox on AWS issue #74). Converse and ConverseStream
+ * are authorised as these two actions; agents, knowledge bases and AgentCore runtimes invoke models
+ * through them with their own roles.
+ */
+export const CROSS_REGION_INFERENCE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+/**
+ * A guardrail with cross-Region inference (the Standard safeguard tier) is authorised in each
+ * destination Region on its guardrail profile, `arn:…:bedrock:<destination>:<account>:guardrail-profile/…`
+ * (Bedrock user guide, "Permissions for using cross-Region inference with Amazon Bedrock Guardrails").
+ * ApplyGuardrail has no condition key naming the profile, so the exemption is by resource.
+ */
+export const CROSS_REGION_GUARDRAIL_ACTIONS = ['bedrock:ApplyGuardrail'];
+
+/** One statement of a policy document, as JSON (the SCP is JSON; the boundary takes it with `PolicyStatement.fromJson`). */
+export interface PolicyStatementJson {
+  Sid: string;
+  Effect: 'Deny';
+  Action?: string[];
+  NotAction?: string[];
+  Resource?: string;
+  NotResource?: string;
+  Condition: Record<string, Record<string, string | string[]>>;
+}
+
+/**
+ * The region lock: every action outside `regions` is denied, except global services and Bedrock's
+ * cross-Region inference, exactly as AWS documents it: an invocation through an inference profile of an
+ * allowed Region (`bedrock:InferenceProfileArn`), and a guardrail applied through a guardrail profile.
+ * A direct InvokeModel in another Region, or any other action there, stays denied.
+ */
+export function regionLockStatements(sid: string, regions: string | string[], profileAccount = '*'): PolicyStatementJson[] {
+  const outside = { StringNotEquals: { 'aws:RequestedRegion': regions } };
+  const profiles = [regions]
+    .flat()
+    .flatMap((region) => ['inference-profile', 'application-inference-profile'].map((kind) => `arn:*:bedrock:${region}:${profileAccount}:${kind}/*`));
+  return [
+    { Sid: sid, Effect: 'Deny', NotAction: [...GLOBAL_ACTIONS, ...CROSS_REGION_INFERENCE_ACTIONS, ...CROSS_REGION_GUARDRAIL_ACTIONS], Resource: '*', Condition: outside },
+    {
+      Sid: `${sid}InferenceProfiles`,
+      Effect: 'Deny',
+      Action: CROSS_REGION_INFERENCE_ACTIONS,
+      Resource: '*',
+      Condition: { ...outside, ArnNotLike: { 'bedrock:InferenceProfileArn': profiles } },
+    },
+    { Sid: `${sid}GuardrailProfiles`, Effect: 'Deny', Action: CROSS_REGION_GUARDRAIL_ACTIONS, NotResource: 'arn:*:bedrock:*:*:guardrail-profile/*', Condition: outside },
+  ];
+}
+
 /** Services the candidate always has, whatever the blueprint says: deploying with CloudFormation. */
 export const BASELINE_SERVICES = ['cloudformation'];
 
@@ -142,7 +196,7 @@ export function candidateGrants(blueprint: Blueprint, boundaryArn: string): Poli
 /**
  * The guard rails, in CandidateBoundary so they bind the candidate role and every role it creates:
  * the blueprint's denied actions, SkillProof's resources (by name and by tag), reserved tags, removing
- * a boundary, and other regions.
+ * a boundary, and other regions (but for Bedrock's cross-Region inference, see regionLockStatements).
  */
 export function boundaryDenies(blueprint: Blueprint, seededParameterArns: string[]): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
@@ -177,13 +231,7 @@ export function boundaryDenies(blueprint: Blueprint, seededParameterArns: string
       actions: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary', 'iam:PutUserPermissionsBoundary'],
       resources: ['*'],
     }),
-    new PolicyStatement({
-      sid: 'RegionLock',
-      effect: Effect.DENY,
-      notActions: GLOBAL_ACTIONS,
-      resources: ['*'],
-      conditions: { StringNotEquals: { 'aws:RequestedRegion': Aws.REGION } },
-    }),
+    ...regionLockStatements('RegionLock', Aws.REGION, Aws.ACCOUNT_ID).map((statement) => PolicyStatement.fromJson(statement)),
   );
   return statements;
 }

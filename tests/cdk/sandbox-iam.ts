@@ -81,33 +81,54 @@ export class SandboxIam {
     };
   }
 
+  /** A role of the account with AdministratorAccess and no boundary: what the service control policy alone allows. */
+  get unboundedAdmin(): Principal {
+    return unboundedAdmin(this.t.deployment.accountId);
+  }
+
   async decide(principal: Principal, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Decision> {
     const { accountId, region } = this.t.deployment;
-    const simulation: Simulation = {
-      request: {
-        principal: principal.arn,
-        action,
-        resource: { resource, accountId },
-        contextVariables: {
-          'aws:RequestedRegion': region,
-          'aws:CurrentTime': this.now,
-          'aws:PrincipalArn': principal.arn,
-          'aws:PrincipalAccount': accountId,
-          ...context,
-        },
-      },
-      identityPolicies: principal.identityPolicies,
-      serviceControlPolicies: this.scp
-        ? [
-            { orgIdentifier: 'r-root', policies: [{ name: 'FullAWSAccess', policy: ALLOW_ALL }] },
-            { orgIdentifier: 'ou-sandboxes', policies: [{ name: 'FullAWSAccess', policy: ALLOW_ALL }, { name: 'skillproof', policy: this.scp }] },
-          ]
-        : [],
-      resourceControlPolicies: [],
-      permissionBoundaryPolicies: principal.boundary ? [{ name: 'CandidateBoundary', policy: principal.boundary }] : undefined,
-    };
-    const result = await runSimulation(simulation, {});
-    if (result.resultType === 'error') throw new Error(`cannot simulate ${action} on ${resource}: ${JSON.stringify(result.errors)}`);
-    return result.overallResult as Decision;
+    return simulate({ principal, scp: this.scp, accountId, region, now: this.now }, action, resource, context);
   }
+}
+
+/** A role with AdministratorAccess and no boundary, in account `accountId`. */
+export function unboundedAdmin(accountId: string): Principal {
+  return { arn: `arn:aws:iam::${accountId}:role/admin`, identityPolicies: [{ name: 'AdministratorAccess', policy: ALLOW_ALL }] };
+}
+
+/** One request, evaluated against a principal's policies and boundary and, if given, the sandbox OU's service control policy. */
+export async function simulate(
+  where: { principal: Principal; scp?: PolicyDocument; accountId: string; region: string; now: string },
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+): Promise<Decision> {
+  const { principal, scp, accountId, region, now } = where;
+  const simulation: Simulation = {
+    request: {
+      principal: principal.arn,
+      action,
+      resource: { resource, accountId },
+      contextVariables: {
+        'aws:RequestedRegion': region,
+        'aws:CurrentTime': now,
+        'aws:PrincipalArn': principal.arn,
+        'aws:PrincipalAccount': accountId,
+        ...context,
+      },
+    },
+    identityPolicies: principal.identityPolicies,
+    serviceControlPolicies: scp
+      ? [
+          { orgIdentifier: 'r-root', policies: [{ name: 'FullAWSAccess', policy: ALLOW_ALL }] },
+          { orgIdentifier: 'ou-sandboxes', policies: [{ name: 'FullAWSAccess', policy: ALLOW_ALL }, { name: 'skillproof', policy: scp }] },
+        ]
+      : [],
+    resourceControlPolicies: [],
+    permissionBoundaryPolicies: principal.boundary ? [{ name: 'CandidateBoundary', policy: principal.boundary }] : undefined,
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === 'error') throw new Error(`cannot simulate ${action} on ${resource}: ${JSON.stringify(result.errors)}`);
+  return result.overallResult as Decision;
 }

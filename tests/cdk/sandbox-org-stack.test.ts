@@ -31,7 +31,16 @@ describe('SandboxOrgStack', () => {
       Content: {
         Statement: [
           { Sid: 'StayInOrganization', Effect: 'Deny', Action: ['organizations:LeaveOrganization'], Resource: '*' },
-          Match.objectLike({ Sid: 'AllowedRegions', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } } }),
+          Match.objectLike({ Sid: 'AllowedRegions', NotAction: Match.arrayWith(['iam:*', 'bedrock:InvokeModel', 'bedrock:ApplyGuardrail']), Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } } }),
+          Match.objectLike({
+            Sid: 'AllowedRegionsInferenceProfiles',
+            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            Condition: {
+              StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] },
+              ArnNotLike: { 'bedrock:InferenceProfileArn': ['arn:*:bedrock:eu-west-1:*:inference-profile/*', 'arn:*:bedrock:eu-west-1:*:application-inference-profile/*'] },
+            },
+          }),
+          Match.objectLike({ Sid: 'AllowedRegionsGuardrailProfiles', Action: ['bedrock:ApplyGuardrail'], NotResource: 'arn:*:bedrock:*:*:guardrail-profile/*' }),
           Match.objectLike({ Sid: 'TaskServicesOnly', Effect: 'Deny', NotAction: Match.arrayWith(['apigateway:*', 'cloudformation:*', 'lambda:*', 'sqs:*']) }),
           Match.objectLike({
             Sid: 'ProtectSkillProofIam',

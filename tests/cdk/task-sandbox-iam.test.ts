@@ -153,6 +153,18 @@ describe.each(cases)('$name', ({ tasks }) => {
       }
     });
 
+    it("can invoke a model through an inference profile of the sandbox's region wherever Bedrock routes it, but not directly", async () => {
+      if (!blueprintServices.has('bedrock')) return;
+      const model = (region: string) => `arn:aws:bedrock:${region}::foundation-model/amazon.nova-lite-v1:0`;
+      const routed = { 'aws:RequestedRegion': 'eu-central-1', 'bedrock:InferenceProfileArn': `arn:aws:bedrock:${REGION}:${ACCOUNT}:inference-profile/eu.amazon.nova-lite-v1:0` };
+      for (const sim of [iam, withScp]) {
+        for (const who of [sim.candidate, sim.candidateCreatedAdmin]) {
+          expect(await sim.decide(who, 'bedrock:InvokeModel', model('eu-central-1'), routed)).toBe('Allowed');
+          expect(await sim.decide(who, 'bedrock:InvokeModel', model('eu-central-1'), { 'aws:RequestedRegion': 'eu-central-1' })).toBe('ExplicitlyDenied');
+        }
+      }
+    });
+
     it('cannot use a service outside the blueprint, nor a denied action', async () => {
       for (const [action, resource] of [
         ['ec2:RunInstances', `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/*`],
@@ -208,6 +220,12 @@ describe.each(cases)('$name', ({ tasks }) => {
         }
       }
       expect(writes).toEqual([]);
+    });
+
+    it("can apply a Standard-tier guardrail on its guardrail profile in a destination region, under the organisation's SCP", async () => {
+      if (!tasks.some((t) => t.blueprint.grader.probes.includes('bedrock:ApplyGuardrail'))) return;
+      const profile = `arn:aws:bedrock:eu-central-1:${ACCOUNT}:guardrail-profile/eu.guardrail.v1:0`;
+      expect(await withScp.decide(withScp.grader, 'bedrock:ApplyGuardrail', profile, { 'aws:RequestedRegion': 'eu-central-1' })).toBe('Allowed');
     });
 
     it('cannot write to what the candidate built', async () => {
