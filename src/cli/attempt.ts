@@ -61,7 +61,6 @@ const USAGE_ERRORS = new Set([
   'AttemptNotFoundError',
   'InvalidAttemptInputError',
   'IllegalTransitionError',
-  'RateLimitedError',
   'IssuerKeyError',
   'CredentialInputError',
   'DefinitionError',
@@ -79,6 +78,7 @@ export function toCliError(e: unknown, dataDir: string): unknown {
   if (FAILURE_ERRORS.has(e.name)) return new CliError(e.message, EXIT.failed);
   // The attempt keeps its state; the same command resumes once the cause (e.g. missing evidence) is fixed.
   if (e.name === 'GradingFailedError') return new CliError(e.message, EXIT.incomplete);
+  if (e.name === 'RateLimitedError') return new CliError(e.message, EXIT.rateLimited);
   const code = (e as NodeJS.ErrnoException).code;
   if (e.name === 'SqliteError' || (code !== undefined && ['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EROFS', 'EEXIST'].includes(code))) {
     return new CliError(`cannot use the data directory ${dataDir}: ${e.message}. Choose another with --data-dir or SKILLPROOF_HOME.`, EXIT.usage);
@@ -309,7 +309,7 @@ async function check(ws: Workspace, io: CliIo, id: string, opts: { json?: boolea
   } catch (e) {
     if (e instanceof Error && e.name === 'RateLimitedError') {
       const wait = (e as Error & { retryAfterMs: number }).retryAfterMs;
-      throw new CliError(`${e.message} The next check is allowed at ${new Date(Date.now() + wait).toISOString()}.`);
+      throw new CliError(`${e.message} The next check is allowed at ${new Date(Date.now() + wait).toISOString()}.`, EXIT.rateLimited);
     }
     throw e;
   }
@@ -418,7 +418,7 @@ export function register(program: Command, io: CliIo): void {
     .action((id: string, opts: StartOpts) => withWorkspace(opts, (ws) => start(ws, io, id, opts)));
   attempt
     .command('check <attempt-id>')
-    .description('a progress run: grades the visible checks and shows their hints (rate-limited)')
+    .description('a progress run: grades the visible checks and shows their hints (rate-limited: exit 4 when checked again too soon)')
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => check(ws, io, id, opts)));
