@@ -45,7 +45,8 @@ export function register(program: Command, io: CliIo): void {
             scope: opts.scope,
           });
         } catch (e) {
-          throw new CliError((e as Error).message, EXIT.usage);
+          // No credentials: SkillProof could not grade (incomplete), the command itself was fine.
+          throw new CliError((e as Error).message, (e as Error).name === 'NoAwsCredentialsError' ? EXIT.incomplete : EXIT.usage);
         }
         if (opts.evidenceOut) writeFileSync(opts.evidenceOut, serialiseBundle(outcome.bundle));
         io.out(formatReport(outcome.report, opts.format));

@@ -39,6 +39,20 @@ export interface LiveTarget extends CommonOptions {
   expectedAccount?: string;
 }
 
+/**
+ * The SDK's default credential chain found nothing (no profile, no environment keys, no SSO
+ * session, no instance role). Nothing is graded: every check would only repeat the same cause.
+ */
+export class NoAwsCredentialsError extends Error {
+  constructor(readonly sdkMessage: string) {
+    super(
+      `no AWS credentials found: set AWS_PROFILE to a profile in ~/.aws/config (after \`aws sso login\` for an SSO profile), ` +
+        `or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then grade again; nothing was graded (the AWS SDK said: ${sdkMessage})`,
+    );
+    this.name = 'NoAwsCredentialsError';
+  }
+}
+
 /** Grades a real account (or an AWS-compatible endpoint named by AWS_ENDPOINT_URL). */
 export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promise<GradeOutcome> {
   const attemptId = target.attemptId ?? `local-${Date.now().toString(36)}`;
@@ -52,6 +66,14 @@ export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promis
   if (!region) {
     hub.destroy();
     throw new Error('no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)');
+  }
+  // Resolved once before grading, so a missing credential is one clear error rather than a cause repeated under every check.
+  try {
+    await hub.config.credentials();
+  } catch (err) {
+    hub.destroy();
+    if ((err as Error).name === 'CredentialsProviderError') throw new NoAwsCredentialsError((err as Error).message);
+    throw err;
   }
   const base: Omit<SessionConfig, 'credentials'> = {
     mode: 'live',
