@@ -8,6 +8,7 @@ import type { CheckResult, Report } from '../model/report';
 import type { AttemptRecord, GradingRunRecord, RunStatus, Store } from '../store/types';
 import { CliError, EXIT, printJson, type CliIo } from './io';
 import { exitCodeFor } from './options';
+import { formatColumns } from './table';
 
 // ── shared by the attempt, credential and issuer commands ────────────────────────────────────────
 
@@ -192,13 +193,14 @@ function feedbackLines(summary: RunSummary, indent = '    '): string[] {
 function printResult(io: CliIo, view: AttemptView): void {
   const round = view.finalRound > 1 ? ` · round ${view.finalRound}` : '';
   io.out(`Attempt ${view.id}: ${(view.result ?? view.state).toUpperCase()} · ${targetLabel(view)}${round}`);
-  const width = Math.max(...view.tasks.map((t) => t.taskId.length));
+  const width = Math.max(...view.tasks.map((t) => t.taskId.length), 4);
+  io.out(`  ${'TASK'.padEnd(width)}  ${'STATUS'.padEnd(10)}  ${'SCORE'.padEnd(15)}  EVIDENCE`);
   for (const t of view.tasks) {
     if (!t.final) {
       io.out(`  ${t.taskId.padEnd(width)}  not graded yet`);
       continue;
     }
-    io.out(`  ${t.taskId.padEnd(width)}  ${t.final.status.padEnd(10)} ${scoreText(t.final).padEnd(15)} evidence ${t.final.bundleSha256.slice(0, 16)}…`);
+    io.out(`  ${t.taskId.padEnd(width)}  ${t.final.status.padEnd(10)}  ${scoreText(t.final).padEnd(15)}  ${t.final.bundleSha256.slice(0, 16)}…`);
     if (t.final.status !== 'passed') io.out(feedbackLines(t.final).join('\n'));
   }
   if (view.result === 'passed' && view.kind === 'assessment') io.out(`Next: \`skillproof credential issue ${view.id}\` issues the credential.`);
@@ -399,8 +401,16 @@ async function list(ws: Workspace, io: CliIo, opts: { json?: boolean }): Promise
   }));
   if (opts.json) return printJson(io, { attempts: rows });
   if (rows.length === 0) return io.out('no attempts; start one with `skillproof attempt start <assessment-id|task-id> --candidate <id>`');
-  const w = Math.max(...rows.map((r) => r.targetId.length));
-  for (const r of rows) io.out(`${r.id}  ${stateText(r).padEnd(22)} ${r.kind.padEnd(10)}  ${r.targetId.padEnd(w)}  ${r.candidateId.padEnd(17)}  ${r.createdAt}`);
+  io.out(
+    formatColumns(rows, [
+      { header: 'ATTEMPT', cell: (r) => r.id },
+      { header: 'STATE', cell: (r) => stateText(r) },
+      { header: 'KIND', cell: (r) => r.kind },
+      { header: 'TARGET', cell: (r) => r.targetId },
+      { header: 'CANDIDATE', cell: (r) => r.candidateId },
+      { header: 'CREATED', cell: (r) => r.createdAt },
+    ]),
+  );
 }
 
 export function register(program: Command, io: CliIo): void {

@@ -5,6 +5,7 @@ import type { VerificationReason, VerificationResult } from '../credentials/veri
 import type { CredentialRecord } from '../store/types';
 import { actor, dataDirOption, withWorkspace, type DataDirOpts, type Workspace } from './attempt';
 import { CliError, EXIT, printJson, type CliIo } from './io';
+import { formatColumns } from './table';
 
 interface JsonOpts extends DataDirOpts {
   json?: boolean;
@@ -218,7 +219,16 @@ async function list(ws: Workspace, io: CliIo, opts: JsonOpts): Promise<void> {
   const rows = (await ws.store.listCredentials()).map(summary);
   if (opts.json) return printJson(io, { credentials: rows });
   if (rows.length === 0) return io.out('no credentials; `skillproof credential issue <attempt-id>` issues one for a passed assessment attempt');
-  for (const r of rows) io.out(`${r.id}  ${r.state.padEnd(7)}  ${r.achievement.name.padEnd(28)}  ${r.attemptId}  ${r.candidateId.padEnd(17)}  ${r.validFrom}`);
+  io.out(
+    formatColumns(rows, [
+      { header: 'CREDENTIAL', cell: (r) => r.id },
+      { header: 'STATE', cell: (r) => r.state },
+      { header: 'ACHIEVEMENT', cell: (r) => r.achievement.name },
+      { header: 'ATTEMPT', cell: (r) => r.attemptId },
+      { header: 'CANDIDATE', cell: (r) => r.candidateId },
+      { header: 'VALID FROM', cell: (r) => r.validFrom },
+    ]),
+  );
 }
 
 export function register(program: Command, io: CliIo): void {
