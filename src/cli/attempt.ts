@@ -210,13 +210,21 @@ function printResult(io: CliIo, view: AttemptView): void {
 
 // ── services ──────────────────────────────────────────────────────────────────────────────────────
 
+/** The data directory's issuer, or undefined before `skillproof issuer init` (evidence is then stored unsigned). */
+export async function dataDirIssuer(ws: Pick<Workspace, 'dataDir' | 'store'>): Promise<import('../credentials/issuer-keys').Issuer | undefined> {
+  const { hasIssuer, loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
+  return hasIssuer(ws.dataDir) ? loadIssuer(ws.dataDir, ws.store) : undefined;
+}
+
 function attemptService(ws: Workspace): AttemptService {
   const { AttemptService } = require('../attempts/attempt-service') as typeof import('../attempts/attempt-service');
-  const { createGrade, createFreeze } = require('../attempts/grading') as typeof import('../attempts/grading');
+  const { createGrade, createFreeze, issuerEvidenceSigner } = require('../attempts/grading') as typeof import('../attempts/grading');
   const freeze = createFreeze();
+  let issuer: ReturnType<typeof dataDirIssuer> | undefined;
+  const signEvidence = issuerEvidenceSigner(() => (issuer ??= dataDirIssuer(ws)));
   return new AttemptService({
     store: ws.store,
-    grade: (req) => createGrade(ws.catalog())(req),
+    grade: (req) => createGrade(ws.catalog(), { signEvidence })(req),
     freeze: async (attempt) => {
       try {
         await freeze(attempt);
@@ -388,6 +396,14 @@ async function show(ws: Workspace, io: CliIo, id: string, opts: { json?: boolean
   if (view.runs.length) io.out(`${view.runs.length} grading run(s) stored; \`--json\` lists each with its evidence hash.`);
 }
 
+async function evidence(ws: Workspace, io: CliIo, sha256: string): Promise<void> {
+  const hash = sha256.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new CliError(`"${sha256}" is not an evidence sha256 (64 hex characters); \`skillproof attempt show <attempt-id>\` lists them`);
+  const bundle = await ws.store.getEvidenceBundle(hash);
+  if (!bundle) throw new CliError(`No evidence bundle ${hash} in ${ws.dataDir}; \`skillproof attempt show <attempt-id>\` lists the hashes it holds`);
+  io.out(bundle.json);
+}
+
 async function list(ws: Workspace, io: CliIo, opts: { json?: boolean }): Promise<void> {
   const attempts = await ws.store.listAttempts();
   const rows = attempts.map((a) => ({
@@ -450,6 +466,11 @@ export function register(program: Command, io: CliIo): void {
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
     .action((opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => list(ws, io, opts)));
+  attempt
+    .command('evidence <sha256>')
+    .description('print a stored evidence bundle (as signed when it was stored), e.g. to `skillproof regrade` it elsewhere')
+    .addOption(dataDirOption())
+    .action((sha256: string, opts: DataDirOpts) => withWorkspace(opts, (ws) => evidence(ws, io, sha256)));
   attempt
     .command('regrade <attempt-id>')
     .description('admin: run the final grading of an incomplete attempt again (passed and failed are final)')
