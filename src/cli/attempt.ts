@@ -260,6 +260,7 @@ interface StartOpts extends DataDirOpts {
   externalId?: string;
   replay?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 function sandboxFrom(opts: StartOpts): SandboxRef {
@@ -303,6 +304,7 @@ async function start(ws: Workspace, io: CliIo, targetId: string, opts: StartOpts
   });
   const attempt = await attempts.start(created.id, { actor: actor() });
   if (opts.json) return printJson(io, attemptView(attempt));
+  if (opts.quiet) return io.out(attempt.id);
   const { looksLikeEmail } = require('../attempts/candidate') as typeof import('../attempts/candidate');
   const who = looksLikeEmail(opts.candidate) ? `${attempt.candidateId} (the e-mail address is kept only as a salted hash)` : attempt.candidateId;
   io.out(`Attempt ${attempt.id} started: ${targetLabel(attempt)} for candidate ${who}.`);
@@ -396,9 +398,20 @@ async function show(ws: Workspace, io: CliIo, id: string, opts: { json?: boolean
   if (view.runs.length) io.out(`${view.runs.length} grading run(s) stored; \`--json\` lists each with its evidence hash.`);
 }
 
-async function evidence(ws: Workspace, io: CliIo, sha256: string): Promise<void> {
-  const hash = sha256.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(hash)) throw new CliError(`"${sha256}" is not an evidence sha256 (64 hex characters); \`skillproof attempt show <attempt-id>\` lists them`);
+/** A stored evidence bundle, named by its sha256 or by an attempt (its final run of one task). */
+async function evidence(ws: Workspace, io: CliIo, ref: string, opts: { task?: string }): Promise<void> {
+  let hash = ref.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hash)) {
+    const attempt = await attemptService(ws).get(ref);
+    const taskId = opts.task ?? (attempt.taskIds.length === 1 ? attempt.taskIds[0] : undefined);
+    if (!taskId || !attempt.taskIds.includes(taskId)) {
+      throw new CliError(`attempt ${attempt.id} has tasks ${attempt.taskIds.join(', ')}; name one with --task${opts.task ? ` (not "${opts.task}")` : ''}`);
+    }
+    const runs = await ws.store.listGradingRuns(attempt.id, { scope: 'final', round: attempt.finalRound });
+    const run = runs.find((r) => r.taskId === taskId);
+    if (!run) throw new CliError(`attempt ${attempt.id} has no final grading of ${taskId} yet; \`skillproof attempt submit ${attempt.id}\` grades it`);
+    hash = run.bundleSha256;
+  }
   const bundle = await ws.store.getEvidenceBundle(hash);
   if (!bundle) throw new CliError(`No evidence bundle ${hash} in ${ws.dataDir}; \`skillproof attempt show <attempt-id>\` lists the hashes it holds`);
   io.out(bundle.json);
@@ -438,9 +451,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--account <id>', "the sandbox account (default: the grader role's account)")
     .option('--role-arn <arn>', "the sandbox's grader role")
     .option('--external-id <id>', "the sandbox's external id for the grader role")
-    .option('--replay <path>', 'recorded evidence instead of a real account: a file, or a folder with one evidence file per task')
+    .option('--replay <path>', "recorded evidence instead of a real account: an evidence file (one task), or a folder of evidence files, one per task (any *.json name; each file's task.id says which task)")
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
+    .option('--quiet', 'print only the attempt id (for scripts: ATTEMPT=$(skillproof attempt start … --quiet))')
     .action((id: string, opts: StartOpts) => withWorkspace(opts, (ws) => start(ws, io, id, opts)));
   attempt
     .command('check <attempt-id>')
@@ -467,10 +481,11 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action((opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => list(ws, io, opts)));
   attempt
-    .command('evidence <sha256>')
-    .description('print a stored evidence bundle (as signed when it was stored), e.g. to `skillproof regrade` it elsewhere')
+    .command('evidence <attempt-id-or-sha256>')
+    .description("print a stored evidence bundle, as signed when stored: an attempt's final run of one task, or a bundle by its sha256 (to `skillproof regrade` it)")
+    .option('--task <task-id>', "the task whose final run's evidence to print (needed when the attempt has several)")
     .addOption(dataDirOption())
-    .action((sha256: string, opts: DataDirOpts) => withWorkspace(opts, (ws) => evidence(ws, io, sha256)));
+    .action((ref: string, opts: DataDirOpts & { task?: string }) => withWorkspace(opts, (ws) => evidence(ws, io, ref, opts)));
   attempt
     .command('regrade <attempt-id>')
     .description('admin: run the final grading of an incomplete attempt again (passed and failed are final)')

@@ -69,7 +69,7 @@ async function getCredential(ws: Workspace, id: string): Promise<CredentialRecor
   return record;
 }
 
-async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts): Promise<void> {
+async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts & { quiet?: boolean }): Promise<void> {
   const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
   const { issueCredential } = require('../credentials/issue') as typeof import('../credentials/issue');
   const { assessmentIssuance } = require('../credentials/assessment-achievement') as typeof import('../credentials/assessment-achievement');
@@ -87,6 +87,7 @@ async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts
     attemptId,
   );
   if (opts.json) return printJson(io, { ...detail(credential), created });
+  if (opts.quiet) return io.out(credential.id);
   io.out(created ? `Issued credential ${credential.id} for attempt ${attemptId}.` : `Attempt ${attemptId} already has credential ${credential.id}; here it is again.`);
   printDetail(io, credential);
   io.out(`Next: \`skillproof credential show ${credential.id} --jwt > credential.jwt\`, then \`skillproof credential verify credential.jwt\`.`);
@@ -322,7 +323,8 @@ export function register(program: Command, io: CliIo): void {
     .description("issue the credential of a passed assessment attempt (a second call returns the same one)")
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
-    .action((id: string, opts: JsonOpts) => withWorkspace(opts, (ws) => issue(ws, io, id, opts)));
+    .option('--quiet', 'print only the credential id (for scripts)')
+    .action((id: string, opts: JsonOpts & { quiet?: boolean }) => withWorkspace(opts, (ws) => issue(ws, io, id, opts)));
   credential
     .command('show <credential-id>')
     .description('show a credential')
