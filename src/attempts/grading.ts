@@ -4,6 +4,7 @@ import type { Catalog } from '../catalog/load';
 import { readBundle, serialiseBundle, type EvidenceBundle } from '../evidence/bundle';
 import { gradeLive, regrade } from '../engine/grade';
 import { signBundle, type EvidenceSigner } from '../evidence/signature';
+import type { CheckResult } from '../model/report';
 import type { Freeze, Grade, GradeRequest, GradeResult } from './types';
 
 /**
@@ -14,15 +15,19 @@ export interface GradeOptions {
   region?: string;
   /** Signs each run's evidence before it is stored (with the issuer's key, when there is an issuer). */
   signEvidence?: (bundle: EvidenceBundle) => Promise<EvidenceBundle>;
+  /** Called as each check of a task finishes (progress display). */
+  onCheck?: (taskId: string, result: CheckResult) => void;
 }
 
 export function createGrade(catalog: Catalog, options: GradeOptions = {}): Grade {
   return async (req: GradeRequest): Promise<GradeResult> => {
     const entry = catalog.get(req.taskId);
+    const onCheck = options.onCheck ? { onCheck: (result: CheckResult) => options.onCheck?.(req.taskId, result) } : {};
     const outcome =
       req.sandbox.kind === 'replay'
-        ? await regrade(entry, replayEvidence(req.sandbox.path, req.taskId), { scope: req.scope })
+        ? await regrade(entry, replayEvidence(req.sandbox.path, req.taskId), { scope: req.scope, ...onCheck })
         : await gradeLive(entry, {
+            ...onCheck,
             attemptId: req.attemptId,
             roleArn: req.sandbox.roleArn,
             externalId: req.sandbox.externalId,

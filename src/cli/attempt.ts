@@ -8,6 +8,7 @@ import type { CheckResult, Report } from '../model/report';
 import type { AttemptRecord, GradingRunRecord, RunStatus, Store } from '../store/types';
 import { CliError, EXIT, printJson, type CliIo } from './io';
 import { exitCodeFor } from './options';
+import { checkLine, startProgress, type Progress } from './progress';
 import { formatColumns } from './table';
 
 // ── shared by the attempt, credential and issuer commands ────────────────────────────────────────
@@ -216,7 +217,7 @@ export async function dataDirIssuer(ws: Pick<Workspace, 'dataDir' | 'store'>): P
   return hasIssuer(ws.dataDir) ? loadIssuer(ws.dataDir, ws.store) : undefined;
 }
 
-function attemptService(ws: Workspace): AttemptService {
+function attemptService(ws: Workspace, progress?: Progress): AttemptService {
   const { AttemptService } = require('../attempts/attempt-service') as typeof import('../attempts/attempt-service');
   const { createGrade, createFreeze, issuerEvidenceSigner } = require('../attempts/grading') as typeof import('../attempts/grading');
   const freeze = createFreeze();
@@ -224,7 +225,8 @@ function attemptService(ws: Workspace): AttemptService {
   const signEvidence = issuerEvidenceSigner(() => (issuer ??= dataDirIssuer(ws)));
   return new AttemptService({
     store: ws.store,
-    grade: (req) => createGrade(ws.catalog(), { signEvidence })(req),
+    grade: (req) =>
+      createGrade(ws.catalog(), { signEvidence, ...(progress?.enabled ? { onCheck: (taskId: string, result: CheckResult) => progress.line(checkLine(taskId, result)) } : {}) })(req),
     freeze: async (attempt) => {
       try {
         await freeze(attempt);
@@ -314,9 +316,11 @@ async function start(ws: Workspace, io: CliIo, targetId: string, opts: StartOpts
 }
 
 async function check(ws: Workspace, io: CliIo, id: string, opts: { json?: boolean }): Promise<void> {
-  const attempts = attemptService(ws);
+  const progress = startProgress(io, opts);
+  const attempts = attemptService(ws, progress);
   let result;
   try {
+    progress.status(`grading the visible checks of attempt ${id}…`);
     result = await attempts.check(id, { actor: actor() });
   } catch (e) {
     if (e instanceof Error && e.name === 'RateLimitedError') {
@@ -324,6 +328,8 @@ async function check(ws: Workspace, io: CliIo, id: string, opts: { json?: boolea
       throw new CliError(`${e.message} The next check is allowed at ${new Date(Date.now() + wait).toISOString()}.`, EXIT.rateLimited);
     }
     throw e;
+  } finally {
+    progress.done();
   }
   const catalog = ws.catalog();
   const tasks = result.runs.map((run) => {
@@ -354,10 +360,17 @@ async function check(ws: Workspace, io: CliIo, id: string, opts: { json?: boolea
 }
 
 async function submit(ws: Workspace, io: CliIo, id: string, opts: { json?: boolean }, regrade: boolean): Promise<void> {
-  const attempts = attemptService(ws);
+  const progress = startProgress(io, opts);
+  const attempts = attemptService(ws, progress);
   const before = await attempts.get(id);
   const rule = ruleFor(ws, before);
-  const graded = regrade ? await attempts.regrade(id, { actor: actor('admin'), rule }) : await attempts.submit(id, { actor: actor(), rule });
+  let graded: AttemptRecord;
+  try {
+    progress.status(`${regrade ? 're-grading' : 'freezing the sandbox and grading'} ${before.taskIds.length} task(s) of attempt ${id}…`);
+    graded = regrade ? await attempts.regrade(id, { actor: actor('admin'), rule }) : await attempts.submit(id, { actor: actor(), rule });
+  } finally {
+    progress.done();
+  }
   const view = await viewOf(ws, graded);
   io.setExitCode(exitCodeFor({ status: graded.result ?? 'incomplete' }));
   if (opts.json) return printJson(io, view);

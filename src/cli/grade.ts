@@ -6,6 +6,7 @@ import { formatReport, type ReportFormat } from '../report/format';
 import { withCatalog } from './catalog';
 import { CliError, EXIT, type CliIo } from './io';
 import { exitCodeFor, formatOption } from './options';
+import { checkLine, startProgress } from './progress';
 
 interface GradeOpts {
   roleArn?: string;
@@ -42,6 +43,9 @@ export function register(program: Command, io: CliIo): void {
         if (opts.sign && !opts.evidenceOut) throw new CliError('--sign signs the evidence file; give --evidence-out <file> too');
         const signer = opts.sign ? await evidenceSigner(opts.dataDir) : undefined;
         const { gradeLive } = require('../engine/grade') as typeof import('../engine/grade');
+        const progress = startProgress(io, { json: opts.format !== 'table' });
+        let done = 0;
+        progress.status(`grading ${taskId}: connecting to AWS…`);
         let outcome;
         try {
           outcome = await gradeLive(entry, {
@@ -50,11 +54,17 @@ export function register(program: Command, io: CliIo): void {
             ...(opts.account ? { expectedAccount: opts.account } : {}),
             ...(opts.attempt ? { attemptId: opts.attempt } : {}),
             scope: opts.scope,
+            onCheck: (result) => {
+              progress.line(checkLine(undefined, result));
+              progress.status(`grading ${taskId}: ${++done} check(s) done…`);
+            },
           });
         } catch (e) {
+          progress.done();
           // No credentials: SkillProof could not grade (incomplete), the command itself was fine.
           throw new CliError((e as Error).message, (e as Error).name === 'NoAwsCredentialsError' ? EXIT.incomplete : EXIT.usage);
         }
+        progress.done();
         const bundle = signer ? await signer.sign(outcome.bundle) : outcome.bundle;
         if (opts.evidenceOut) writeFileSync(opts.evidenceOut, serialiseBundle(bundle));
         io.out(formatReport(outcome.report, opts.format));

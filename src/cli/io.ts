@@ -24,6 +24,10 @@ export interface CliIo {
   err(text: string): void;
   /** Sets the process exit code (the highest severity wins is not applied: last call wins). */
   setExitCode(code: number): void;
+  /** True when stderr is a terminal a person watches: long operations then show progress there. */
+  interactive?: boolean;
+  /** Writes to stderr as is, without a newline (a spinner redrawing its line). */
+  errRaw?(text: string): void;
 }
 
 export const processIo: CliIo = {
@@ -32,6 +36,10 @@ export const processIo: CliIo = {
   setExitCode: (code) => {
     process.exitCode = code;
   },
+  get interactive() {
+    return Boolean(process.stderr.isTTY);
+  },
+  errRaw: (text) => void process.stderr.write(text),
 };
 
 /**

@@ -5,7 +5,7 @@ import { GradingSession, type Responder, type SessionConfig } from '../aws/sessi
 import type { CatalogEntry } from '../catalog/load';
 import { EVIDENCE_FORMAT, sealBundle, type BundleRun, type EvidenceBundle, type FixtureExpectation } from '../evidence/bundle';
 import type { Report } from '../model/report';
-import { runChecks, type Scope } from './run-checks';
+import { runChecks, type RunChecksOptions, type Scope } from './run-checks';
 
 export interface GradeOutcome {
   report: Report;
@@ -18,6 +18,8 @@ export interface CommonOptions {
   concurrency?: number;
   /** Replay/simulate: real delay per call (benchmarks). */
   latencyMs?: number;
+  /** Called as each check finishes (progress display). */
+  onCheck?: RunChecksOptions['onCheck'];
 }
 
 export function newNonce(): string {
@@ -189,6 +191,7 @@ async function gradeWithSession(entry: CatalogEntry, session: GradingSession, op
       scope,
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(preflightError ? { preflightError } : {}),
+      ...(opts.onCheck ? { onCheck: opts.onCheck } : {}),
     });
     const run: BundleRun = {
       attemptId: session.config.attemptId,
