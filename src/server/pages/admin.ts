@@ -70,9 +70,8 @@ function signInPage(ctx: RequestContext, error?: string, status = 200): Reply {
 
 async function signIn(ctx: RequestContext): Promise<Reply> {
   const form = await ctx.form('admin');
-  ctx.limitSignIn();
   try {
-    const { token, session } = await ctx.portal.signInAdmin(form.token ?? '');
+    const { token, session } = await ctx.limitedSignIn('admin', form.token ?? '', () => ctx.portal.signInAdmin(form.token ?? ''));
     ctx.setCookie(ADMIN_COOKIE, token, Math.floor((Date.parse(session.expiresAt) - ctx.portal.now().getTime()) / 1000));
     return redirect('/admin?notice=signed-in');
   } catch (e) {
