@@ -100,7 +100,8 @@ export class Portal {
   readonly catalog: Catalog;
   readonly now: () => Date;
   private readonly options: PortalOptions;
-  private readonly checkIntervalMs: number;
+  /** The shortest time between two progress checks of one attempt. */
+  readonly checkIntervalMs: number;
   private readonly jobs = new Map<string, Promise<void>>();
   private readonly jobErrors = new Map<string, string>();
   private issuerCache?: Promise<Issuer>;
