@@ -91,6 +91,12 @@ describe('README.md', () => {
     expect(runnable.length).toBeGreaterThanOrEqual(25);
   });
 
+  it('explains the --replay folder layout and mentions demo --keep', () => {
+    expect(README).toMatch(/`bin\/skillproof demo --keep`/);
+    expect(README).toMatch(/--replay PATH`?[\s\S]{0,200}one evidence file per task/);
+    expect(README).toMatch(/each file's `task\.id` says which task/);
+  });
+
   it('runs every command that needs no AWS account as written, with the exit code it states', () => {
     const work = mkdtempSync(join(tmpdir(), 'skillproof-readme-'));
     try {
