@@ -135,6 +135,37 @@ describe.each(WIDTHS)('portal layout at %i px', (width) => {
   });
 });
 
+describe.each(WIDTHS)('sign-in limits in the browser at %i px', (width) => {
+  let limited: TestPortal;
+  beforeAll(async () => {
+    limited = await startTestPortal({ signInPerMinute: 2, trustProxy: true, publicUrl: 'http://127.0.0.1' });
+  });
+  afterAll(() => limited?.shutdown());
+
+  it('turns a candidate away after two failed codes with a readable 429 page, and still lets the admin in', async () => {
+    const { code } = await limited.newAttempt(`limit-${width}@example.com`);
+    // Behind the (trusted) proxy, this browser is 198.51.100.<width>.
+    const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: { 'x-forwarded-for': `198.51.100.${width % 250}` } });
+    const page = await context.newPage();
+    const signIn = async (accessCode: string) => {
+      await page.goto(`${limited.url}/sign-in`);
+      await page.getByLabel('Access code').fill(accessCode);
+      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/sign-in') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in' }).click()]);
+      return response.status();
+    };
+    expect([await signIn('WRONG-AAAA-1'), await signIn('WRONG-AAAA-2'), await signIn(code)]).toEqual([401, 401, 429]);
+    expect(await page.locator('body').textContent()).toMatch(/Too many failed sign-ins from your address; try again in \d+ s\./);
+    await shot(page, `layout-sign-in-limited-${width}`);
+    expect(await sidewaysOverflow(page)).toBe(0);
+
+    await page.goto(`${limited.url}/admin/sign-in`);
+    await page.getByLabel('Admin token').fill(limited.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/admin\?notice=signed-in/);
+    await context.close();
+  });
+});
+
 describe('what the candidate reads about progress checks', () => {
   it('no task README promises unlimited checks; each states the interval', () => {
     const readmes = readdirSync(join(REPO_ROOT, 'tasks'), { withFileTypes: true })
