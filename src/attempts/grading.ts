@@ -3,19 +3,31 @@ import { join } from 'node:path';
 import type { Catalog } from '../catalog/load';
 import { readBundle, serialiseBundle, type EvidenceBundle } from '../evidence/bundle';
 import { gradeLive, regrade } from '../engine/grade';
+import { signBundle, type EvidenceSigner } from '../evidence/signature';
+import type { CheckResult } from '../model/report';
 import type { Freeze, Grade, GradeRequest, GradeResult } from './types';
 
 /**
  * The grading engine behind an attempt: a real sandbox is graded live through its grader role;
  * a replay sandbox (demos, tests) re-grades recorded evidence, one file per task.
  */
-export function createGrade(catalog: Catalog, options: { region?: string } = {}): Grade {
+export interface GradeOptions {
+  region?: string;
+  /** Signs each run's evidence before it is stored (with the issuer's key, when there is an issuer). */
+  signEvidence?: (bundle: EvidenceBundle) => Promise<EvidenceBundle>;
+  /** Called as each check of a task finishes (progress display). */
+  onCheck?: (taskId: string, result: CheckResult) => void;
+}
+
+export function createGrade(catalog: Catalog, options: GradeOptions = {}): Grade {
   return async (req: GradeRequest): Promise<GradeResult> => {
     const entry = catalog.get(req.taskId);
+    const onCheck = options.onCheck ? { onCheck: (result: CheckResult) => options.onCheck?.(req.taskId, result) } : {};
     const outcome =
       req.sandbox.kind === 'replay'
-        ? await regrade(entry, replayEvidence(req.sandbox.path, req.taskId), { scope: req.scope })
+        ? await regrade(entry, replayEvidence(req.sandbox.path, req.taskId), { scope: req.scope, ...onCheck })
         : await gradeLive(entry, {
+            ...onCheck,
             attemptId: req.attemptId,
             roleArn: req.sandbox.roleArn,
             externalId: req.sandbox.externalId,
@@ -24,7 +36,16 @@ export function createGrade(catalog: Catalog, options: { region?: string } = {})
             ...(req.modelCallBudget !== undefined ? { modelCallBudget: req.modelCallBudget } : {}),
             ...(options.region ? { region: options.region } : {}),
           });
-    return { status: outcome.report.status, report: outcome.report, bundle: { sha256: outcome.bundle.sha256!, json: serialiseBundle(outcome.bundle) } };
+    const bundle = options.signEvidence ? await options.signEvidence(outcome.bundle) : outcome.bundle;
+    return { status: outcome.report.status, report: outcome.report, bundle: { sha256: bundle.sha256!, json: serialiseBundle(bundle) } };
+  };
+}
+
+/** Signs with the data directory's issuer key, or leaves evidence unsigned where no issuer exists yet. */
+export function issuerEvidenceSigner(issuer: () => Promise<{ id: string; key: EvidenceSigner['key'] } | undefined>): (bundle: EvidenceBundle) => Promise<EvidenceBundle> {
+  return async (bundle) => {
+    const found = await issuer();
+    return found ? signBundle(bundle, { issuerId: found.id, key: found.key }) : bundle;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, EXIT, printJson, type CliIo } from './io';
+import { formatColumns } from './table';
 
 interface StoreOpts {
   dataDir?: string;
@@ -56,7 +57,14 @@ export function register(program: Command, io: CliIo): void {
         const tokens = (await store.listAdminTokens()).map(({ id, name, createdAt, revokedAt }) => ({ id, name, createdAt, revokedAt }));
         if (opts.json) return printJson(io, { tokens });
         if (tokens.length === 0) return io.out('No admin tokens; `skillproof admin token create` makes one.');
-        for (const t of tokens) io.out(`${t.id}  ${t.name.padEnd(20)}  created ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`);
+        io.out(
+          formatColumns(tokens, [
+            { header: 'TOKEN ID', cell: (t) => t.id },
+            { header: 'NAME', cell: (t) => t.name },
+            { header: 'CREATED', cell: (t) => t.createdAt },
+            { header: 'REVOKED', cell: (t) => t.revokedAt ?? '' },
+          ]),
+        );
       }),
     );
 

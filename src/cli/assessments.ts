@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withCatalog } from './catalog';
 import { printJson, type CliIo } from './io';
+import { formatColumns } from './table';
 
 export function register(program: Command, io: CliIo): void {
   const assessments = program.command('assessments').description('list and show assessments (the micro-credentials)');
@@ -12,7 +13,16 @@ export function register(program: Command, io: CliIo): void {
       withCatalog((catalog) => {
         const rows = catalog.assessments().map((a) => ({ id: a.id, title: a.title, track: a.track, tasks: a.tasks.length, timeLimitMinutes: a.timeLimitMinutes }));
         if (opts.json) return printJson(io, { assessments: rows });
-        io.out(rows.map((r) => `${r.id.padEnd(16)} ${String(r.tasks).padStart(2)} tasks  ${String(r.timeLimitMinutes).padStart(4)} min  ${r.title}`).join('\n') || 'no assessments');
+        if (rows.length === 0) return io.out('no assessments');
+        io.out(
+          formatColumns(rows, [
+            { header: 'ASSESSMENT', cell: (r) => r.id },
+            { header: 'TRACK', cell: (r) => r.track },
+            { header: 'TASKS', cell: (r) => r.tasks },
+            { header: 'MINUTES', cell: (r) => r.timeLimitMinutes },
+            { header: 'TITLE', cell: (r) => r.title },
+          ]),
+        );
       }),
     );
   assessments
@@ -30,7 +40,18 @@ export function register(program: Command, io: CliIo): void {
         const rule = a.passRule === 'all' ? 'every task passed' : `at least ${a.passRule.minTasksPassed} of ${a.tasks.length} tasks passed`;
         io.out(`${a.title} (${a.id}) · ${a.track} · ${a.achievementType} · ${a.timeLimitMinutes} min · pass: ${rule}${a.validForDays ? ` · valid ${a.validForDays} days` : ''}\n`);
         io.out(`${a.description}\n\nCriteria: ${a.criteria}\n\nTasks:`);
-        for (const t of tasks) io.out(`  ${t.id.padEnd(28)} ${String(t.timeLimitMinutes).padStart(4)} min  ${String(t.checks).padStart(2)} checks  ${t.title}`);
+        io.out(
+          formatColumns(
+            tasks,
+            [
+              { header: 'TASK', cell: (t) => t.id },
+              { header: 'MINUTES', cell: (t) => t.timeLimitMinutes },
+              { header: 'CHECKS', cell: (t) => t.checks },
+              { header: 'TITLE', cell: (t) => t.title },
+            ],
+            '  ',
+          ),
+        );
       }),
     );
 }

@@ -8,6 +8,8 @@ import type { CheckResult, Report } from '../model/report';
 import type { AttemptRecord, GradingRunRecord, RunStatus, Store } from '../store/types';
 import { CliError, EXIT, printJson, type CliIo } from './io';
 import { exitCodeFor } from './options';
+import { checkLine, startProgress, type Progress } from './progress';
+import { formatColumns } from './table';
 
 // ── shared by the attempt, credential and issuer commands ────────────────────────────────────────
 
@@ -61,7 +63,6 @@ const USAGE_ERRORS = new Set([
   'AttemptNotFoundError',
   'InvalidAttemptInputError',
   'IllegalTransitionError',
-  'RateLimitedError',
   'IssuerKeyError',
   'CredentialInputError',
   'DefinitionError',
@@ -79,6 +80,7 @@ export function toCliError(e: unknown, dataDir: string): unknown {
   if (FAILURE_ERRORS.has(e.name)) return new CliError(e.message, EXIT.failed);
   // The attempt keeps its state; the same command resumes once the cause (e.g. missing evidence) is fixed.
   if (e.name === 'GradingFailedError') return new CliError(e.message, EXIT.incomplete);
+  if (e.name === 'RateLimitedError') return new CliError(e.message, EXIT.rateLimited);
   const code = (e as NodeJS.ErrnoException).code;
   if (e.name === 'SqliteError' || (code !== undefined && ['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EROFS', 'EEXIST'].includes(code))) {
     return new CliError(`cannot use the data directory ${dataDir}: ${e.message}. Choose another with --data-dir or SKILLPROOF_HOME.`, EXIT.usage);
@@ -192,13 +194,14 @@ function feedbackLines(summary: RunSummary, indent = '    '): string[] {
 function printResult(io: CliIo, view: AttemptView): void {
   const round = view.finalRound > 1 ? ` · round ${view.finalRound}` : '';
   io.out(`Attempt ${view.id}: ${(view.result ?? view.state).toUpperCase()} · ${targetLabel(view)}${round}`);
-  const width = Math.max(...view.tasks.map((t) => t.taskId.length));
+  const width = Math.max(...view.tasks.map((t) => t.taskId.length), 4);
+  io.out(`  ${'TASK'.padEnd(width)}  ${'STATUS'.padEnd(10)}  ${'SCORE'.padEnd(15)}  EVIDENCE`);
   for (const t of view.tasks) {
     if (!t.final) {
       io.out(`  ${t.taskId.padEnd(width)}  not graded yet`);
       continue;
     }
-    io.out(`  ${t.taskId.padEnd(width)}  ${t.final.status.padEnd(10)} ${scoreText(t.final).padEnd(15)} evidence ${t.final.bundleSha256.slice(0, 16)}…`);
+    io.out(`  ${t.taskId.padEnd(width)}  ${t.final.status.padEnd(10)}  ${scoreText(t.final).padEnd(15)}  ${t.final.bundleSha256.slice(0, 16)}…`);
     if (t.final.status !== 'passed') io.out(feedbackLines(t.final).join('\n'));
   }
   if (view.result === 'passed' && view.kind === 'assessment') io.out(`Next: \`skillproof credential issue ${view.id}\` issues the credential.`);
@@ -208,13 +211,22 @@ function printResult(io: CliIo, view: AttemptView): void {
 
 // ── services ──────────────────────────────────────────────────────────────────────────────────────
 
-function attemptService(ws: Workspace): AttemptService {
+/** The data directory's issuer, or undefined before `skillproof issuer init` (evidence is then stored unsigned). */
+export async function dataDirIssuer(ws: Pick<Workspace, 'dataDir' | 'store'>): Promise<import('../credentials/issuer-keys').Issuer | undefined> {
+  const { hasIssuer, loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
+  return hasIssuer(ws.dataDir) ? loadIssuer(ws.dataDir, ws.store) : undefined;
+}
+
+function attemptService(ws: Workspace, progress?: Progress): AttemptService {
   const { AttemptService } = require('../attempts/attempt-service') as typeof import('../attempts/attempt-service');
-  const { createGrade, createFreeze } = require('../attempts/grading') as typeof import('../attempts/grading');
+  const { createGrade, createFreeze, issuerEvidenceSigner } = require('../attempts/grading') as typeof import('../attempts/grading');
   const freeze = createFreeze();
+  let issuer: ReturnType<typeof dataDirIssuer> | undefined;
+  const signEvidence = issuerEvidenceSigner(() => (issuer ??= dataDirIssuer(ws)));
   return new AttemptService({
     store: ws.store,
-    grade: (req) => createGrade(ws.catalog())(req),
+    grade: (req) =>
+      createGrade(ws.catalog(), { signEvidence, ...(progress?.enabled ? { onCheck: (taskId: string, result: CheckResult) => progress.line(checkLine(taskId, result)) } : {}) })(req),
     freeze: async (attempt) => {
       try {
         await freeze(attempt);
@@ -250,6 +262,7 @@ interface StartOpts extends DataDirOpts {
   externalId?: string;
   replay?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 function sandboxFrom(opts: StartOpts): SandboxRef {
@@ -293,6 +306,7 @@ async function start(ws: Workspace, io: CliIo, targetId: string, opts: StartOpts
   });
   const attempt = await attempts.start(created.id, { actor: actor() });
   if (opts.json) return printJson(io, attemptView(attempt));
+  if (opts.quiet) return io.out(attempt.id);
   const { looksLikeEmail } = require('../attempts/candidate') as typeof import('../attempts/candidate');
   const who = looksLikeEmail(opts.candidate) ? `${attempt.candidateId} (the e-mail address is kept only as a salted hash)` : attempt.candidateId;
   io.out(`Attempt ${attempt.id} started: ${targetLabel(attempt)} for candidate ${who}.`);
@@ -302,16 +316,20 @@ async function start(ws: Workspace, io: CliIo, targetId: string, opts: StartOpts
 }
 
 async function check(ws: Workspace, io: CliIo, id: string, opts: { json?: boolean }): Promise<void> {
-  const attempts = attemptService(ws);
+  const progress = startProgress(io, opts);
+  const attempts = attemptService(ws, progress);
   let result;
   try {
+    progress.status(`grading the visible checks of attempt ${id}…`);
     result = await attempts.check(id, { actor: actor() });
   } catch (e) {
     if (e instanceof Error && e.name === 'RateLimitedError') {
       const wait = (e as Error & { retryAfterMs: number }).retryAfterMs;
-      throw new CliError(`${e.message} The next check is allowed at ${new Date(Date.now() + wait).toISOString()}.`);
+      throw new CliError(`${e.message} The next check is allowed at ${new Date(Date.now() + wait).toISOString()}.`, EXIT.rateLimited);
     }
     throw e;
+  } finally {
+    progress.done();
   }
   const catalog = ws.catalog();
   const tasks = result.runs.map((run) => {
@@ -342,10 +360,17 @@ async function check(ws: Workspace, io: CliIo, id: string, opts: { json?: boolea
 }
 
 async function submit(ws: Workspace, io: CliIo, id: string, opts: { json?: boolean }, regrade: boolean): Promise<void> {
-  const attempts = attemptService(ws);
+  const progress = startProgress(io, opts);
+  const attempts = attemptService(ws, progress);
   const before = await attempts.get(id);
   const rule = ruleFor(ws, before);
-  const graded = regrade ? await attempts.regrade(id, { actor: actor('admin'), rule }) : await attempts.submit(id, { actor: actor(), rule });
+  let graded: AttemptRecord;
+  try {
+    progress.status(`${regrade ? 're-grading' : 'freezing the sandbox and grading'} ${before.taskIds.length} task(s) of attempt ${id}…`);
+    graded = regrade ? await attempts.regrade(id, { actor: actor('admin'), rule }) : await attempts.submit(id, { actor: actor(), rule });
+  } finally {
+    progress.done();
+  }
   const view = await viewOf(ws, graded);
   io.setExitCode(exitCodeFor({ status: graded.result ?? 'incomplete' }));
   if (opts.json) return printJson(io, view);
@@ -386,6 +411,25 @@ async function show(ws: Workspace, io: CliIo, id: string, opts: { json?: boolean
   if (view.runs.length) io.out(`${view.runs.length} grading run(s) stored; \`--json\` lists each with its evidence hash.`);
 }
 
+/** A stored evidence bundle, named by its sha256 or by an attempt (its final run of one task). */
+async function evidence(ws: Workspace, io: CliIo, ref: string, opts: { task?: string }): Promise<void> {
+  let hash = ref.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hash)) {
+    const attempt = await attemptService(ws).get(ref);
+    const taskId = opts.task ?? (attempt.taskIds.length === 1 ? attempt.taskIds[0] : undefined);
+    if (!taskId || !attempt.taskIds.includes(taskId)) {
+      throw new CliError(`attempt ${attempt.id} has tasks ${attempt.taskIds.join(', ')}; name one with --task${opts.task ? ` (not "${opts.task}")` : ''}`);
+    }
+    const runs = await ws.store.listGradingRuns(attempt.id, { scope: 'final', round: attempt.finalRound });
+    const run = runs.find((r) => r.taskId === taskId);
+    if (!run) throw new CliError(`attempt ${attempt.id} has no final grading of ${taskId} yet; \`skillproof attempt submit ${attempt.id}\` grades it`);
+    hash = run.bundleSha256;
+  }
+  const bundle = await ws.store.getEvidenceBundle(hash);
+  if (!bundle) throw new CliError(`No evidence bundle ${hash} in ${ws.dataDir}; \`skillproof attempt show <attempt-id>\` lists the hashes it holds`);
+  io.out(bundle.json);
+}
+
 async function list(ws: Workspace, io: CliIo, opts: { json?: boolean }): Promise<void> {
   const attempts = await ws.store.listAttempts();
   const rows = attempts.map((a) => ({
@@ -399,8 +443,16 @@ async function list(ws: Workspace, io: CliIo, opts: { json?: boolean }): Promise
   }));
   if (opts.json) return printJson(io, { attempts: rows });
   if (rows.length === 0) return io.out('no attempts; start one with `skillproof attempt start <assessment-id|task-id> --candidate <id>`');
-  const w = Math.max(...rows.map((r) => r.targetId.length));
-  for (const r of rows) io.out(`${r.id}  ${stateText(r).padEnd(22)} ${r.kind.padEnd(10)}  ${r.targetId.padEnd(w)}  ${r.candidateId.padEnd(17)}  ${r.createdAt}`);
+  io.out(
+    formatColumns(rows, [
+      { header: 'ATTEMPT', cell: (r) => r.id },
+      { header: 'STATE', cell: (r) => stateText(r) },
+      { header: 'KIND', cell: (r) => r.kind },
+      { header: 'TARGET', cell: (r) => r.targetId },
+      { header: 'CANDIDATE', cell: (r) => r.candidateId },
+      { header: 'CREATED', cell: (r) => r.createdAt },
+    ]),
+  );
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -412,13 +464,14 @@ export function register(program: Command, io: CliIo): void {
     .option('--account <id>', "the sandbox account (default: the grader role's account)")
     .option('--role-arn <arn>', "the sandbox's grader role")
     .option('--external-id <id>', "the sandbox's external id for the grader role")
-    .option('--replay <path>', 'recorded evidence instead of a real account: a file, or a folder with one evidence file per task')
+    .option('--replay <path>', "recorded evidence instead of a real account: an evidence file (one task), or a folder of evidence files, one per task (any *.json name; each file's task.id says which task)")
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
+    .option('--quiet', 'print only the attempt id (for scripts: ATTEMPT=$(skillproof attempt start … --quiet))')
     .action((id: string, opts: StartOpts) => withWorkspace(opts, (ws) => start(ws, io, id, opts)));
   attempt
     .command('check <attempt-id>')
-    .description('a progress run: grades the visible checks and shows their hints (rate-limited)')
+    .description('a progress run: grades the visible checks and shows their hints (rate-limited: exit 4 when checked again too soon)')
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => check(ws, io, id, opts)));
@@ -440,6 +493,12 @@ export function register(program: Command, io: CliIo): void {
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
     .action((opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => list(ws, io, opts)));
+  attempt
+    .command('evidence <attempt-id-or-sha256>')
+    .description("print a stored evidence bundle, as signed when stored: an attempt's final run of one task, or a bundle by its sha256 (to `skillproof regrade` it)")
+    .option('--task <task-id>', "the task whose final run's evidence to print (needed when the attempt has several)")
+    .addOption(dataDirOption())
+    .action((ref: string, opts: DataDirOpts & { task?: string }) => withWorkspace(opts, (ws) => evidence(ws, io, ref, opts)));
   attempt
     .command('regrade <attempt-id>')
     .description('admin: run the final grading of an incomplete attempt again (passed and failed are final)')

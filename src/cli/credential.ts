@@ -5,6 +5,7 @@ import type { VerificationReason, VerificationResult } from '../credentials/veri
 import type { CredentialRecord } from '../store/types';
 import { actor, dataDirOption, withWorkspace, type DataDirOpts, type Workspace } from './attempt';
 import { CliError, EXIT, printJson, type CliIo } from './io';
+import { formatColumns } from './table';
 
 interface JsonOpts extends DataDirOpts {
   json?: boolean;
@@ -68,7 +69,7 @@ async function getCredential(ws: Workspace, id: string): Promise<CredentialRecor
   return record;
 }
 
-async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts): Promise<void> {
+async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts & { quiet?: boolean }): Promise<void> {
   const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
   const { issueCredential } = require('../credentials/issue') as typeof import('../credentials/issue');
   const { assessmentIssuance } = require('../credentials/assessment-achievement') as typeof import('../credentials/assessment-achievement');
@@ -86,6 +87,7 @@ async function issue(ws: Workspace, io: CliIo, attemptId: string, opts: JsonOpts
     attemptId,
   );
   if (opts.json) return printJson(io, { ...detail(credential), created });
+  if (opts.quiet) return io.out(credential.id);
   io.out(created ? `Issued credential ${credential.id} for attempt ${attemptId}.` : `Attempt ${attemptId} already has credential ${credential.id}; here it is again.`);
   printDetail(io, credential);
   io.out(`Next: \`skillproof credential show ${credential.id} --jwt > credential.jwt\`, then \`skillproof credential verify credential.jwt\`.`);
@@ -126,6 +128,15 @@ const VERDICT: Record<VerificationReason, string> = {
   'status-unavailable': 'STATUS UNAVAILABLE',
 };
 
+/** The first line of a failed verification; a status that could not be checked is not called invalid. */
+function verdictLine(result: VerificationResult, about: string): string {
+  const verdict = VERDICT[result.reason ?? 'malformed'];
+  const why = result.message ?? result.reason;
+  return result.reason === 'status-unavailable'
+    ? `${verdict}: the revocation status of credential${about} could not be checked: ${why}.`
+    : `${verdict}: credential${about} is not valid: ${why}.`;
+}
+
 async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): Promise<void> {
   const jwt = readJwt(input);
   const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
@@ -137,7 +148,7 @@ async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): 
   const credential = result.credential as Partial<OpenBadgeCredential> | undefined;
   const id = typeof credential?.id === 'string' ? credential.id : null;
   const stored = id ? await ws.store.getCredential(id) : undefined;
-  io.setExitCode(result.valid ? EXIT.ok : EXIT.invalid);
+  io.setExitCode(verifyExitCode(result));
   if (opts.json) {
     return printJson(io, {
       id,
@@ -151,7 +162,7 @@ async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): 
   const name = credential?.credentialSubject?.achievement?.name;
   const about = id ? ` ${id}${name ? ` (${name})` : ''}` : '';
   if (!result.valid) {
-    io.out(`${VERDICT[result.reason ?? 'malformed']}: credential${about} is not valid: ${result.message ?? result.reason}.`);
+    io.out(verdictLine(result, about));
     if (result.reason === 'revoked' && stored?.revokedAt) io.out(`  revoked at ${stored.revokedAt}: ${stored.revocationReason ?? ''}`);
     return;
   }
@@ -165,37 +176,112 @@ async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): 
 interface PublicVerifyOpts extends JsonOpts {
   jwks: string;
   statusList?: string;
+  /** False with --no-status-check: the verifier accepts that revocation is not checked. */
+  statusCheck: boolean;
+}
+
+/** Fetches a published status list credential (a compact VC-JWT) from its statusListCredential URL. */
+export async function fetchStatusList(url: string, timeoutMs = 10_000): Promise<string> {
+  const parsed = new URL(url);
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) throw new Error(`refusing to fetch ${url}: status lists are fetched over https`);
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { accept: 'application/vc+jwt, application/jwt, text/plain' }, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`GET ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+  }
+  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  const text = (await response.text()).trim();
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text)) throw new Error(`GET ${url} did not answer with a compact JWT`);
+  return text;
+}
+
+/** "12 min", "3 h", "2 days": how long ago `iso` was. */
+function age(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+}
+
+/** Exit code of a verification: 0 valid, 1 invalid/expired/revoked, 3 revocation status could not be checked (not known to be invalid). */
+function verifyExitCode(result: VerificationResult): number {
+  if (result.valid) return EXIT.ok;
+  return result.reason === 'status-unavailable' ? EXIT.incomplete : EXIT.invalid;
 }
 
 /**
  * Verification by anyone, with no data directory: the issuer's published JWKS is the trust
- * anchor and a downloaded status list credential (from its statusListCredential URL) the
- * revocation source. Without --status-list, revocation is not checked, and the output says so.
+ * anchor. The revocation status comes from --status-list, or else from the credential's own
+ * statusListCredential URL. A credential whose status could not be checked is not called valid
+ * (exit 3) unless --no-status-check says the verifier accepts that.
  */
 async function verifyWithPublicKeys(io: CliIo, input: string, opts: PublicVerifyOpts): Promise<void> {
   const jwt = readJwt(input);
   const { createVerifier } = require('../credentials/verify') as typeof import('../credentials/verify');
+  if (opts.statusList && !opts.statusCheck) throw new CliError('--status-list and --no-status-check contradict each other; give one');
   let jwks: { keys: object[] };
   try {
     jwks = JSON.parse(readFileSync(opts.jwks, 'utf8')) as { keys: object[] };
-    if (!Array.isArray(jwks.keys)) throw new Error('no "keys" array');
+    if (!Array.isArray(jwks?.keys)) throw new Error('no "keys" array');
   } catch (e) {
-    throw new CliError(`--jwks ${opts.jwks}: not a JWKS (${(e as Error).message}); download the issuer's /.well-known/jwks.json or use "skillproof issuer show --json"`);
+    throw new CliError(`--jwks ${opts.jwks}: not a JWKS (${(e as Error).message}); download the issuer's /.well-known/jwks.json or run "skillproof issuer jwks > jwks.json" where the issuer lives`);
   }
   const statusList = opts.statusList ? readJwt(opts.statusList) : undefined;
-  const verifier = createVerifier({ jwks: jwks as never, ...(statusList ? { resolveStatusList: async () => statusList } : {}) });
+  const fetched: string[] = [];
+  const resolveStatusList = statusList
+    ? async () => statusList
+    : opts.statusCheck
+      ? async (url: string) => {
+          fetched.push(url);
+          return fetchStatusList(url);
+        }
+      : undefined;
+  const verifier = createVerifier({ jwks: jwks as never, ...(resolveStatusList ? { resolveStatusList } : {}) });
   const result = await verifier(jwt);
   const credential = result.credential as Partial<OpenBadgeCredential> | undefined;
   const id = typeof credential?.id === 'string' ? credential.id : null;
-  io.setExitCode(result.valid ? EXIT.ok : EXIT.invalid);
-  if (opts.json) return printJson(io, { id, valid: result.valid, ...(result.reason ? { reason: result.reason, message: result.message } : {}), statusChecked: result.statusChecked, ...(credential ? { credential } : {}) });
+  const revocable = Boolean(credential?.credentialStatus);
+  const source = statusList ? opts.statusList : fetched[0];
+  io.setExitCode(verifyExitCode(result));
+  if (opts.json) {
+    return printJson(io, {
+      id,
+      valid: result.valid,
+      ...(result.reason ? { reason: result.reason, message: result.message } : {}),
+      statusChecked: result.statusChecked,
+      ...(result.statusList ? { statusList: { ...result.statusList, source, ageSeconds: Math.round((Date.now() - Date.parse(result.statusList.validFrom)) / 1000) } } : {}),
+      ...(credential ? { credential } : {}),
+    });
+  }
   const name = credential?.credentialSubject?.achievement?.name;
   const about = id ? ` ${id}${name ? ` (${name})` : ''}` : '';
-  if (!result.valid) return io.out(`${VERDICT[result.reason ?? 'malformed']}: credential${about} is not valid: ${result.message ?? result.reason}.`);
-  io.out(`VALID: credential${about}`);
+  if (!result.valid) {
+    io.out(verdictLine(result, about));
+    if (result.reason === 'status-unavailable') {
+      io.out(
+        `  Its revocation status could not be checked, so it is not reported valid (exit 3). Download the status list its credentialStatus names ` +
+          `(${credential?.credentialStatus?.statusListCredential ?? 'its statusListCredential URL'}) and pass it with --status-list, ` +
+          'or pass --no-status-check to accept the credential without a revocation check.',
+      );
+    }
+    return;
+  }
+  io.out(revocable && !result.statusChecked ? `VALID SIGNATURE, REVOCATION NOT CHECKED: credential${about}` : `VALID: credential${about}`);
   io.out(`  issued by   ${credential?.issuer?.name ?? ''} (${credential?.issuer?.id ?? ''}), signature checked with ${opts.jwks}`);
   io.out(`  valid       from ${credential?.validFrom ?? '?'}${credential?.validUntil ? ` until ${credential.validUntil}` : ', no expiry'}`);
-  io.out(`  status      ${result.statusChecked ? `not revoked (checked against ${opts.statusList})` : 'NOT CHECKED: pass --status-list with the status list credential its credentialStatus names'}`);
+  if (result.statusList) {
+    const list = result.statusList;
+    io.out(`  status      not revoked, per status list ${list.url} (${statusList ? `from ${opts.statusList}` : 'fetched now'})`);
+    io.out(`              the list was signed ${age(list.validFrom)} ago (${list.validFrom})${list.validUntil ? ` and is valid until ${list.validUntil}` : ''}; a revocation after it was signed is not in it`);
+  } else if (revocable) {
+    io.out('  status      NOT CHECKED (--no-status-check): the credential may have been revoked');
+  } else {
+    io.out('  status      the credential names no status list, so it cannot be revoked');
+  }
 }
 
 async function revoke(ws: Workspace, io: CliIo, id: string, opts: JsonOpts & { reason: string }): Promise<void> {
@@ -218,7 +304,16 @@ async function list(ws: Workspace, io: CliIo, opts: JsonOpts): Promise<void> {
   const rows = (await ws.store.listCredentials()).map(summary);
   if (opts.json) return printJson(io, { credentials: rows });
   if (rows.length === 0) return io.out('no credentials; `skillproof credential issue <attempt-id>` issues one for a passed assessment attempt');
-  for (const r of rows) io.out(`${r.id}  ${r.state.padEnd(7)}  ${r.achievement.name.padEnd(28)}  ${r.attemptId}  ${r.candidateId.padEnd(17)}  ${r.validFrom}`);
+  io.out(
+    formatColumns(rows, [
+      { header: 'CREDENTIAL', cell: (r) => r.id },
+      { header: 'STATE', cell: (r) => r.state },
+      { header: 'ACHIEVEMENT', cell: (r) => r.achievement.name },
+      { header: 'ATTEMPT', cell: (r) => r.attemptId },
+      { header: 'CANDIDATE', cell: (r) => r.candidateId },
+      { header: 'VALID FROM', cell: (r) => r.validFrom },
+    ]),
+  );
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -228,7 +323,8 @@ export function register(program: Command, io: CliIo): void {
     .description("issue the credential of a passed assessment attempt (a second call returns the same one)")
     .addOption(dataDirOption())
     .option('--json', 'print JSON')
-    .action((id: string, opts: JsonOpts) => withWorkspace(opts, (ws) => issue(ws, io, id, opts)));
+    .option('--quiet', 'print only the credential id (for scripts)')
+    .action((id: string, opts: JsonOpts & { quiet?: boolean }) => withWorkspace(opts, (ws) => issue(ws, io, id, opts)));
   credential
     .command('show <credential-id>')
     .description('show a credential')
@@ -238,14 +334,20 @@ export function register(program: Command, io: CliIo): void {
     .action((id: string, opts: JsonOpts & { jwt?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, id, opts)));
   credential
     .command('verify <jwt-or-file>')
-    .description("verify a credential offline with the issuer's public key and a status list (exit 0 valid, 1 invalid, expired or revoked)")
+    .description(
+      "verify a credential with the issuer's public key and its status list (exit 0 valid; 1 invalid, expired or revoked; 3 revocation status could not be checked)",
+    )
     .addOption(dataDirOption())
-    .option('--jwks <file>', "verify with this published JWKS instead of a data directory's issuer (anyone can)")
-    .option('--status-list <jwt-or-file>', 'with --jwks: the status list credential to check revocation against')
+    .option('--jwks <file>', "verify with this published JWKS instead of a data directory's issuer (anyone can; `skillproof issuer jwks` prints it)")
+    .option('--status-list <jwt-or-file>', "with --jwks: the status list credential to check revocation against (default: fetch it from the credential's credentialStatus URL)")
+    .option('--no-status-check', 'with --jwks: accept the credential without checking whether it was revoked')
     .option('--json', 'print JSON')
-    .action((input: string, opts: JsonOpts & { jwks?: string; statusList?: string }) =>
-      opts.jwks ? verifyWithPublicKeys(io, input, { ...opts, jwks: opts.jwks }) : withWorkspace(opts, (ws) => verify(ws, io, input, opts)),
-    );
+    .action((input: string, opts: JsonOpts & { jwks?: string; statusList?: string; statusCheck: boolean }) => {
+      if (!opts.jwks && (opts.statusList || !opts.statusCheck)) {
+        throw new CliError('--status-list and --no-status-check go with --jwks; with a data directory the revocation status comes from its own store');
+      }
+      return opts.jwks ? verifyWithPublicKeys(io, input, { ...opts, jwks: opts.jwks }) : withWorkspace(opts, (ws) => verify(ws, io, input, opts));
+    });
   credential
     .command('revoke <credential-id>')
     .description('revoke a credential: its status list bit is set from now on')

@@ -97,10 +97,20 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action((opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, opts)));
   issuer
+    .command('jwks')
+    .description("print the issuer's public JWKS alone: the file `credential verify --jwks` takes (serve also publishes it at /.well-known/jwks.json)")
+    .addOption(dataDirOption())
+    .action((opts: DataDirOpts) => withWorkspace(opts, (ws) => jwks(ws, io)));
+  issuer
     .command('status-list [list]')
     .description('print a status list credential (signed now, valid one day) to publish at its URL, for verifiers to check revocation (default list 1)')
     .addOption(dataDirOption())
     .action((list: string | undefined, opts: DataDirOpts) => withWorkspace(opts, (ws) => statusList(ws, io, list ?? '1')));
+}
+
+async function jwks(ws: Workspace, io: CliIo): Promise<void> {
+  const { readIssuerPublicInfo } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
+  printJson(io, readIssuerPublicInfo(ws.dataDir).jwks);
 }
 
 async function statusList(ws: Workspace, io: CliIo, list: string): Promise<void> {

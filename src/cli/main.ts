@@ -32,7 +32,8 @@ export function buildProgram(io: CliIo = processIo): Command {
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram({ ...io, setExitCode: (c) => (code = c) });
+  // A getter (processIo.interactive) does not survive a spread; read it once here.
+  const program = buildProgram({ ...io, interactive: io.interactive, setExitCode: (c) => (code = c) });
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

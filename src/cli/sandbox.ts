@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SandboxError } from '../sandbox/session';
 import type { StackProgress } from '../sandbox/stack-watch';
 import { CliError, EXIT, printJson, type CliIo } from './io';
+import { startProgress } from './progress';
 
 /** Environment defaults, so an operator sets them once rather than on every command. */
 const ENV = {
@@ -127,7 +128,14 @@ export function register(program: Command, io: CliIo): void {
     .action((ids: string[], opts: SynthOpts) =>
       run(async () => {
         const started = Date.now();
-        const result = synth(ids, opts, opts.out);
+        const progress = startProgress(io, opts);
+        progress.status(`synthesising the sandbox of ${ids.join(', ')} with the CDK (about 10 s)…`);
+        let result;
+        try {
+          result = synth(ids, opts, opts.out);
+        } finally {
+          progress.done();
+        }
         const summary = { stackName: result.stackName, tasks: result.tasks, template: result.templatePath, externalId: result.externalId, timeLimitMinutes: result.timeLimitMinutes, synthMs: Date.now() - started };
         if (opts.json) return printJson(io, summary);
         io.out(`wrote ${result.templatePath} (stack ${result.stackName}, tasks ${result.tasks.join(', ')}, ${result.timeLimitMinutes} min, in ${summary.synthMs} ms)`);
@@ -143,10 +151,18 @@ export function register(program: Command, io: CliIo): void {
         const accountPool = pool(opts);
         const { checkPool } = require('../sandbox/session') as typeof import('../sandbox/session');
         checkPool(opts.account as string, accountPool);
-        const result = synth(ids, opts, undefined);
+        const progress = startProgress(io, opts);
+        progress.status(`synthesising the sandbox of ${ids.join(', ')} with the CDK (about 10 s)…`);
+        let result;
+        try {
+          result = synth(ids, opts, undefined);
+        } finally {
+          progress.done();
+        }
         const { deploySandbox } = require('../sandbox/deploy') as typeof import('../sandbox/deploy');
         const freezeAt = new Date(Date.now() + result.timeLimitMinutes * 60_000);
-        io.err(`deploying ${result.stackName} to account ${opts.account} (${region}); the candidate role freezes at ${freezeAt.toISOString()}`);
+        progress.line(`deploying ${result.stackName} to account ${opts.account} (${region}); the candidate role freezes at ${freezeAt.toISOString()}`);
+        progress.status('waiting for CloudFormation…');
         const deployed = await deploySandbox({
           attemptId: opts.attempt,
           accountId: opts.account as string,
@@ -155,8 +171,8 @@ export function register(program: Command, io: CliIo): void {
           pool: accountPool,
           template: result.template,
           freezeAt,
-          onProgress: (p) => io.err(progressLine(p)),
-        });
+          onProgress: (p) => progress.line(progressLine(p)),
+        }).finally(() => progress.done());
         const summary = { ...deployed, externalId: result.externalId, tasks: result.tasks };
         if (opts.json) return printJson(io, summary);
         io.out(`sandbox ${deployed.stackName} is ready in account ${deployed.accountId} (${deployed.region}) until ${deployed.outputs.expiresAt}`);
@@ -174,15 +190,17 @@ export function register(program: Command, io: CliIo): void {
       run(async () => {
         const region = await resolveRegion(opts.region);
         const { destroySandbox } = require('../sandbox/operations') as typeof import('../sandbox/operations');
-        io.err(`destroying the sandbox of attempt ${opts.attempt} in account ${opts.account} (${region})`);
+        const progress = startProgress(io, opts);
+        progress.line(`destroying the sandbox of attempt ${opts.attempt} in account ${opts.account} (${region})`);
+        progress.status('waiting for CloudFormation…');
         const result = await destroySandbox({
           attemptId: opts.attempt,
           accountId: opts.account as string,
           region,
           adminRoleName: opts.adminRole,
           pool: pool(opts),
-          onProgress: (p) => io.err(progressLine(p)),
-        });
+          onProgress: (p) => progress.line(progressLine(p)),
+        }).finally(() => progress.done());
         if (opts.json) return printJson(io, result);
         io.out(`${result.stackName}: ${result.status}`);
       }),

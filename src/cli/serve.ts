@@ -8,6 +8,19 @@ interface ServeOpts {
   dataDir?: string;
   region?: string;
   publicUrl?: string;
+  trustProxy?: boolean | string;
+}
+
+/** --trust-proxy alone trusts the connecting peer; with a value, only those comma-separated proxy addresses. */
+function trustProxy(value: boolean | string | undefined, origin: string | undefined): boolean | string[] | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (!origin) throw new CliError('--trust-proxy is for a portal behind a reverse proxy; give the address people reach it at with --public-url too');
+  if (value === true) return true;
+  const list = value.split(',').map((a) => a.trim()).filter(Boolean);
+  const { isIP } = require('node:net') as typeof import('node:net');
+  const bad = list.find((a) => !isIP(a));
+  if (bad !== undefined || list.length === 0) throw new CliError(`--trust-proxy takes the proxies' IP addresses, comma-separated; "${bad ?? value}" is not one`);
+  return list;
 }
 
 function port(text: string): number {
@@ -37,6 +50,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', 'data directory (default: SKILLPROOF_HOME, else ~/.skillproof)')
     .option('--region <region>', 'AWS region of the sandboxes (default: AWS_REGION)')
     .option('--public-url <url>', 'the address people reach the portal at, when behind a proxy (share links; https turns on Secure cookies)')
+    .option(
+      '--trust-proxy [addresses]',
+      "with --public-url: take the client's address from X-Forwarded-For (the entry the proxy added) for sign-in rate limits; only from these proxy IPs if given",
+    )
     .action((opts: ServeOpts) =>
       withCatalog(async (catalog) => {
         const { resolveDataDir } = require('../store/data-dir') as typeof import('../store/data-dir');
@@ -45,6 +62,7 @@ export function register(program: Command, io: CliIo): void {
         const { parsePool, POOL_ENV } = require('../sandbox/session') as typeof import('../sandbox/session');
         const listenPort = port(opts.port);
         const origin = publicUrl(opts.publicUrl);
+        const proxies = trustProxy(opts.trustProxy, origin);
         const dataDir = resolveDataDir(opts.dataDir ? { dataDir: opts.dataDir } : {});
         const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
         const store = SqliteStore.open(dataDir);
@@ -59,6 +77,7 @@ export function register(program: Command, io: CliIo): void {
             pool: parsePool(process.env[POOL_ENV]),
             ...(region ? { region } : {}),
             ...(origin ? { publicUrl: origin } : {}),
+            ...(proxies ? { trustProxy: proxies } : {}),
             log: (line) => io.err(line),
           });
         } catch (e) {

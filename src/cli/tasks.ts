@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { CliError, EXIT, printJson, type CliIo } from './io';
 import { withCatalog } from './catalog';
 import { TRACKS } from '../model/task';
+import { formatColumns } from './table';
 
 export function register(program: Command, io: CliIo): void {
   const tasks = program.command('tasks').alias('task').description('list, show and create assessment tasks');
@@ -13,8 +14,16 @@ export function register(program: Command, io: CliIo): void {
       withCatalog((catalog) => {
         const rows = catalog.all().map(({ task, grader }) => ({ id: task.id, title: task.title, track: task.track, timeLimitMinutes: task.timeLimitMinutes, checks: grader.checks.length }));
         if (opts.json) return printJson(io, { tasks: rows });
-        const w = Math.max(...rows.map((r) => r.id.length), 4);
-        io.out(rows.map((r) => `${r.id.padEnd(w)}  ${r.track.padEnd(14)}  ${String(r.timeLimitMinutes).padStart(4)} min  ${r.title}`).join('\n') || 'no tasks');
+        if (rows.length === 0) return io.out('no tasks');
+        io.out(
+          formatColumns(rows, [
+            { header: 'TASK', cell: (r) => r.id },
+            { header: 'TRACK', cell: (r) => r.track },
+            { header: 'MINUTES', cell: (r) => r.timeLimitMinutes },
+            { header: 'CHECKS', cell: (r) => r.checks },
+            { header: 'TITLE', cell: (r) => r.title },
+          ]),
+        );
       }),
     );
   tasks
@@ -28,7 +37,19 @@ export function register(program: Command, io: CliIo): void {
         if (opts.json) return printJson(io, { ...task, checks, instructions });
         io.out(`${task.title} (${task.id})\ntrack ${task.track} · ${task.timeLimitMinutes} min · pass mark ${task.passRule.passMark * 100} %\n\n${task.summary}\n`);
         io.out('Checks:');
-        for (const c of checks) io.out(`  ${c.id.padEnd(28)} ${String(c.points).padStart(3)} pts${c.critical ? ' critical' : '         '}  ${c.visibility.padEnd(9)}  ${c.title}`);
+        io.out(
+          formatColumns(
+            checks,
+            [
+              { header: 'CHECK', cell: (c) => c.id },
+              { header: 'POINTS', cell: (c) => c.points },
+              { header: 'CRITICAL', cell: (c) => (c.critical ? 'yes' : '') },
+              { header: 'VISIBILITY', cell: (c) => c.visibility },
+              { header: 'TITLE', cell: (c) => c.title },
+            ],
+            '  ',
+          ),
+        );
         io.out(`\nCandidate services: ${task.blueprint.candidate.services.join(', ')}\nGrader reads: ${task.blueprint.grader.reads.join(', ')}\nGrader probes: ${[...task.blueprint.grader.probes, ...grader.probes].join(', ') || 'none'}\n`);
         io.out(instructions);
       }),

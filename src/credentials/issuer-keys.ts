@@ -183,6 +183,11 @@ export async function loadIssuer(dataDir: string, store?: Store): Promise<Issuer
 }
 
 /** The public side only (what `issuer show` prints); never touches the private key. */
+/** Whether `skillproof issuer init` has run in this data directory. */
+export function hasIssuer(dataDir: string): boolean {
+  return existsSync(join(dataDir, ISSUER_DIR, METADATA_FILE));
+}
+
 export function readIssuerPublicInfo(dataDir: string): IssuerPublicInfo {
   return toPublicInfo(readMetadata(join(dataDir, ISSUER_DIR)));
 }

@@ -15,6 +15,15 @@ export interface VerificationResult {
   credential?: Record<string, unknown>;
   /** Whether the revocation status was looked up (false when no status resolver was given). */
   statusChecked: boolean;
+  /** The status list the revocation bit was read from, once its signature and validity were checked. */
+  statusList?: StatusListUsed;
+}
+
+/** Which status list answered, and how fresh it was: an old list could predate a revocation. */
+export interface StatusListUsed {
+  url: string;
+  validFrom: string;
+  validUntil?: string;
 }
 
 /** Returns the status list credential (a VC-JWT) published at `url`, or undefined if unavailable. */
@@ -151,7 +160,7 @@ export function createVerifier(options: VerifierOptions): (jwt: string) => Promi
     return { credential, payload };
   }
 
-  async function checkStatus(credential: z.infer<typeof openBadgeSchema>): Promise<Failure | undefined> {
+  async function checkStatus(credential: z.infer<typeof openBadgeSchema>): Promise<Failure | StatusListUsed | undefined> {
     const entry = credential.credentialStatus;
     if (!entry || !options.resolveStatusList) return undefined;
     let listJwt: string | undefined;
@@ -162,6 +171,10 @@ export function createVerifier(options: VerifierOptions): (jwt: string) => Promi
     }
     if (!listJwt) return fail('status-unavailable', `status list ${entry.statusListCredential} could not be found`);
     const list = await verifyVcJwt(listJwt, statusListSchema);
+    if ('reason' in list && list.reason === 'expired') {
+      // A list past its validUntil may predate a revocation: it is refused, not trusted a little.
+      return fail('status-unavailable', `status list ${entry.statusListCredential} ${list.message}, so it may not show a later revocation; fetch the current list`);
+    }
     if ('reason' in list) return fail('status-unavailable', `status list ${entry.statusListCredential} is not trustworthy: ${list.reason}: ${list.message}`);
     const subject = list.credential.credentialSubject;
     if (list.credential.id !== entry.statusListCredential) {
@@ -182,17 +195,18 @@ export function createVerifier(options: VerifierOptions): (jwt: string) => Promi
       if (e instanceof StatusListError) return fail('status-unavailable', e.message);
       throw e;
     }
-    return undefined;
+    const { validFrom, validUntil } = list.credential;
+    return { url: entry.statusListCredential, validFrom, ...(validUntil ? { validUntil } : {}) };
   }
 
   return async (jwt: string): Promise<VerificationResult> => {
     const verified = await verifyVcJwt(jwt, openBadgeSchema);
     if ('reason' in verified) return { valid: false, statusChecked: false, ...verified };
     const { credential } = verified;
-    const statusFailure = await checkStatus(credential);
+    const status = await checkStatus(credential);
     const statusChecked = Boolean(credential.credentialStatus && options.resolveStatusList);
-    if (statusFailure) return { valid: false, statusChecked, ...statusFailure, credential };
-    return { valid: true, credential, statusChecked };
+    if (status && 'reason' in status) return { valid: false, statusChecked, ...status, credential };
+    return { valid: true, credential, statusChecked, ...(status ? { statusList: status } : {}) };
   };
 }
 

@@ -6,7 +6,7 @@ import type { CatalogEntry } from '../catalog/load';
 import { sha256Hex } from '../evidence/canonical';
 import { EVIDENCE_FORMAT, sealBundle, type BundleRun, type EvidenceBundle, type FixtureExpectation } from '../evidence/bundle';
 import type { Report } from '../model/report';
-import { runChecks, type Scope } from './run-checks';
+import { runChecks, type RunChecksOptions, type Scope } from './run-checks';
 
 export interface GradeOutcome {
   report: Report;
@@ -19,6 +19,8 @@ export interface CommonOptions {
   concurrency?: number;
   /** Replay/simulate: real delay per call (benchmarks). */
   latencyMs?: number;
+  /** Called as each check finishes (progress display). */
+  onCheck?: RunChecksOptions['onCheck'];
 }
 
 /**
@@ -57,6 +59,20 @@ export interface LiveTarget extends CommonOptions {
   modelCallBudget?: number;
 }
 
+/**
+ * The SDK's default credential chain found nothing (no profile, no environment keys, no SSO
+ * session, no instance role). Nothing is graded: every check would only repeat the same cause.
+ */
+export class NoAwsCredentialsError extends Error {
+  constructor(readonly sdkMessage: string) {
+    super(
+      `no AWS credentials found: set AWS_PROFILE to a profile in ~/.aws/config (after \`aws sso login\` for an SSO profile), ` +
+        `or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then grade again; nothing was graded (the AWS SDK said: ${sdkMessage})`,
+    );
+    this.name = 'NoAwsCredentialsError';
+  }
+}
+
 /** Grades a real account (or an AWS-compatible endpoint named by AWS_ENDPOINT_URL). */
 export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promise<GradeOutcome> {
   const attemptId = target.attemptId ?? `local-${Date.now().toString(36)}`;
@@ -70,6 +86,14 @@ export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promis
   if (!region) {
     hub.destroy();
     throw new Error('no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)');
+  }
+  // Resolved once before grading, so a missing credential is one clear error rather than a cause repeated under every check.
+  try {
+    await hub.config.credentials();
+  } catch (err) {
+    hub.destroy();
+    if ((err as Error).name === 'CredentialsProviderError') throw new NoAwsCredentialsError((err as Error).message);
+    throw err;
   }
   const base: Omit<SessionConfig, 'credentials'> = {
     mode: 'live',
@@ -186,6 +210,7 @@ async function gradeWithSession(entry: CatalogEntry, session: GradingSession, op
       scope,
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(preflightError ? { preflightError } : {}),
+      ...(opts.onCheck ? { onCheck: opts.onCheck } : {}),
     });
     const run: BundleRun = {
       attemptId: session.config.attemptId,

@@ -19,6 +19,8 @@ export interface RunChecksOptions {
   concurrency?: number;
   /** Set when the run could not start (wrong account, no credentials): nothing is graded. */
   preflightError?: string;
+  /** Called as each reported check finishes (progress display); never changes the result. */
+  onCheck?: (result: CheckResult) => void;
 }
 
 /** Runs a grader's checks against a session and scores the result. Never throws for a check's sake. */
@@ -88,7 +90,13 @@ export async function runChecks(opts: RunChecksOptions): Promise<Report> {
     return result;
   };
 
-  const checks = await Promise.all(reported.map(start));
+  const checks = await Promise.all(
+    reported.map(async (check) => {
+      const result = await start(check);
+      opts.onCheck?.(result);
+      return result;
+    }),
+  );
   return score(task, opts, scope, checks, Date.now() - started);
 }
 

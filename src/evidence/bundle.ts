@@ -56,15 +56,20 @@ export const bundleSchema = z.strictObject({
     })
     .optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** The issuer's detached JWS over `urn:sha256:<sha256>` (src/evidence/signature.ts); added when the bundle is stored. */
+  signature: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+$/, 'must be a detached compact JWS (header..signature)')
+    .optional(),
 });
 
 export type EvidenceBundle = z.infer<typeof bundleSchema>;
 export type BundleRun = EvidenceBundle['run'];
 export type FixtureExpectation = NonNullable<EvidenceBundle['expect']>;
 
-/** sha256 over the canonical JSON of the bundle without its own hash field. */
-export function bundleHash(bundle: Omit<EvidenceBundle, 'sha256'> & { sha256?: string }): string {
-  const { sha256: _ignored, ...rest } = bundle;
+/** sha256 over the canonical JSON of the bundle without its own hash and signature fields (the signature is over this hash). */
+export function bundleHash(bundle: Omit<EvidenceBundle, 'sha256' | 'signature'> & { sha256?: string; signature?: string }): string {
+  const { sha256: _hash, signature: _signature, ...rest } = bundle;
   return sha256Hex(canonicalJson(rest));
 }
 

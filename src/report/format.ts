@@ -11,10 +11,11 @@ export function formatTable(report: Report): string {
   if (report.error) lines.push(`not graded: ${report.error}`);
   lines.push('');
   const width = Math.max(...report.checks.map((c) => c.title.length), 10);
+  lines.push(`  ${'RESULT'.padEnd(6)} ${'CHECK'.padEnd(width)}  POINTS`);
   for (const c of report.checks) {
-    lines.push(`  ${MARK[c.outcome].padEnd(5)} ${c.title.padEnd(width)}  ${c.outcome === 'PASS' ? c.points : 0}/${c.points}${c.critical ? ' *' : ''}`);
-    if (c.outcome !== 'PASS') lines.push(`        ${c.message}`);
-    if (c.outcome === 'FAIL' && c.hint) lines.push(`        hint: ${c.hint}`);
+    lines.push(`  ${MARK[c.outcome].padEnd(6)} ${c.title.padEnd(width)}  ${`${c.outcome === 'PASS' ? c.points : 0}/${c.points}`.padStart(6)}${c.critical ? ' *' : ''}`);
+    if (c.outcome !== 'PASS') lines.push(`         ${c.message}`);
+    if (c.outcome === 'FAIL' && c.hint) lines.push(`         hint: ${c.hint}`);
   }
   lines.push('');
   lines.push(`  * critical: must pass. Score ${report.score.earned}/${report.score.possible} (${pct} %), pass mark ${Math.round(report.score.passMark * 100)} %.`);

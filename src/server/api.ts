@@ -133,9 +133,8 @@ export function apiRoutes(): ApiRoute[] {
       ctx.portal.verify(body.jwt) }),
 
     // ── candidates ──────────────────────────────────────────────────────────────────────────
-    json({ method: 'POST', path: '/api/sign-in', summary: 'Exchange an access code for a session token (rate-limited per address)', auth: 'none', body: signInRequest, errors: [400, 401, 429], response: signInResultSchema, run: async (ctx, { body }) => {
-      ctx.limitSignIn();
-      const { token, session, attemptId } = await ctx.portal.signInCandidate(body.accessCode);
+    json({ method: 'POST', path: '/api/sign-in', summary: 'Exchange an access code for a session token (failed sign-ins are rate-limited per address and per code)', auth: 'none', body: signInRequest, errors: [400, 401, 429], response: signInResultSchema, run: async (ctx, { body }) => {
+      const { token, session, attemptId } = await ctx.limitedSignIn('candidate', body.accessCode, () => ctx.portal.signInCandidate(body.accessCode));
       return { token, expiresAt: session.expiresAt, candidateId: session.candidateId as string, attemptId };
     } }),
     json({ method: 'POST', path: '/api/sign-out', summary: 'End the session of the bearer token', auth: 'candidate', response: z.object({ signedOut: z.literal(true) }), run: async (ctx) => {

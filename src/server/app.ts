@@ -9,14 +9,20 @@ import { HttpError, jsonReply, setSecurityHeaders, type Reply } from './http';
 import { errorPage } from './pages/layout';
 import { pageRoutes } from './pages';
 import { Portal, type PortalOptions } from './portal';
-import { RateLimiter } from './rate-limit';
+import { SignInLimiter } from './rate-limit';
 import { Router } from './router';
 
 export interface ServerOptions extends PortalOptions {
   /** The public scheme://host[:port] when behind a proxy (share links, Secure cookies); default: this server's own address. */
   publicUrl?: string;
-  /** Sign-in attempts allowed per client address per minute (default 10). */
+  /** Failed sign-ins allowed per minute per client address and per code or token, for candidates and for admins separately (default 10). */
   signInPerMinute?: number;
+  /**
+   * Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry (the
+   * one the proxy appended) when the connection comes from a trusted proxy: `true` for any peer,
+   * or a list of the proxies' addresses. Off by default, since anyone can send the header.
+   */
+  trustProxy?: boolean | readonly string[];
 }
 
 type Handler = { kind: 'api' | 'page'; handle(ctx: RequestContext): Promise<Reply> };
@@ -27,6 +33,21 @@ const ASSETS: Record<string, { type: string; file: string }> = {
   '/static/favicon.svg': { type: 'image/svg+xml', file: 'favicon.svg' },
 };
 
+/** Strips the IPv4-mapped prefix so 127.0.0.1 and ::ffff:127.0.0.1 are one address. */
+const plainAddress = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+
+/** The client's address: the peer's, or, from a trusted proxy, the last X-Forwarded-For entry (the one that proxy added). */
+export function clientAddress(req: IncomingMessage, trustProxy: ServerOptions['trustProxy']): string {
+  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
+  const trusted = trustProxy === true || (Array.isArray(trustProxy) && trustProxy.map(plainAddress).includes(peer));
+  const header = req.headers['x-forwarded-for'];
+  if (!trusted || !header) return peer;
+  // Earlier entries are whatever the client sent; only the proxy's own entry can be trusted.
+  const entries = (Array.isArray(header) ? header.join(',') : header).split(',').map((e) => e.trim()).filter(Boolean);
+  const last = entries[entries.length - 1];
+  return last ? plainAddress(last) : peer;
+}
+
 /** The portal's HTTP server (node:http, no framework): pages, JSON API, public verification. */
 export function createPortalServer(options: ServerOptions): { server: Server; portal: Portal } {
   const portal = new Portal(options);
@@ -34,7 +55,10 @@ export function createPortalServer(options: ServerOptions): { server: Server; po
   for (const route of apiRoutes()) router.add(route.method, route.path, { kind: 'api', handle: route.handle });
   for (const route of pageRoutes()) router.add(route.method, route.path, { kind: 'page', handle: route.handle });
   const assets = new Map(Object.entries(ASSETS).map(([path, a]) => [path, { type: a.type, body: readFileSync(join(__dirname, 'assets', a.file)) }]));
-  const limits: Limits = { signIn: new RateLimiter(options.signInPerMinute ?? 10, 60_000) };
+  const limits: Limits = {
+    candidateSignIn: new SignInLimiter(options.signInPerMinute ?? 10, 60_000),
+    adminSignIn: new SignInLimiter(options.signInPerMinute ?? 10, 60_000),
+  };
   const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : undefined;
   const secureCookies = publicOrigin?.startsWith('https:') ?? false;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -68,7 +92,7 @@ export function createPortalServer(options: ServerOptions): { server: Server; po
     const origin = publicOrigin ?? hostOrigin(req, server);
     const match = router.match(method, url.pathname);
     const isApi = url.pathname.startsWith('/api/');
-    const ctx = new RequestContext(req, url, match && 'handler' in match ? match.params : {}, portal, limits, origin, secureCookies);
+    const ctx = new RequestContext(req, url, match && 'handler' in match ? match.params : {}, portal, limits, origin, secureCookies, clientAddress(req, options.trustProxy));
     let reply: Reply;
     try {
       const elsewhere = !match && (method === 'GET' || method === 'HEAD') ? await issuerDocumentAt(ctx) : undefined;

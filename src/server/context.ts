@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { formBody, HttpError, parseCookies, serializeCookie } from './http';
 import type { Portal, Principal } from './portal';
-import type { RateLimiter } from './rate-limit';
-import { csrfToken, sameSecret } from './secrets';
+import { SignInRateLimitedError, type SignInLimiter } from './rate-limit';
+import { csrfToken, normaliseAccessCode, sameSecret, secretHash } from './secrets';
 
 export const CANDIDATE_COOKIE = 'sp_session';
 export const ADMIN_COOKIE = 'sp_admin';
@@ -13,7 +13,10 @@ export const CSRF_COOKIE = 'sp_csrf';
 export type Area = 'candidate' | 'admin';
 
 export interface Limits {
-  signIn: RateLimiter;
+  /** Failed sign-ins with an access code (pages and API). */
+  candidateSignIn: SignInLimiter;
+  /** Failed sign-ins with an admin token: a separate budget, so candidates cannot lock admins out. */
+  adminSignIn: SignInLimiter;
 }
 
 /** One request as the handlers see it. */
@@ -31,12 +34,10 @@ export class RequestContext {
     /** scheme://host[:port] that links and share URLs use. */
     readonly origin: string,
     private readonly secureCookies: boolean,
+    /** The client's address: the peer's, or the one a trusted proxy reports in X-Forwarded-For. */
+    readonly ip: string = req.socket.remoteAddress ?? 'unknown',
   ) {
     this.cookies = parseCookies(req);
-  }
-
-  get ip(): string {
-    return this.req.socket.remoteAddress ?? 'unknown';
   }
 
   param(name: string): string {
@@ -49,12 +50,25 @@ export class RequestContext {
     return Object.fromEntries([...this.url.searchParams.entries()].filter(([, v]) => v !== ''));
   }
 
-  /** Counts a sign-in attempt from this address; too many in the window is a 429. */
-  limitSignIn(): void {
-    const verdict = this.limits.signIn.hit(this.ip);
-    if (!verdict.ok) {
-      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-      throw new HttpError(429, 'rate-limited', `Too many sign-in attempts from your address; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
+  /**
+   * Runs a sign-in under its area's limits: too many failures from this address, or with this
+   * code or token, in the window is a 429. Successful sign-ins do not count.
+   */
+  async limitedSignIn<T>(area: Area, secret: string, signIn: () => Promise<T>): Promise<T> {
+    const limiter = area === 'admin' ? this.limits.adminSignIn : this.limits.candidateSignIn;
+    const key = secretHash(area === 'admin' ? secret.trim() : normaliseAccessCode(secret));
+    try {
+      return await limiter.attempt(this.ip, key, signIn);
+    } catch (e) {
+      if (!(e instanceof SignInRateLimitedError)) throw e;
+      const seconds = Math.max(1, Math.ceil(e.retryAfterMs / 1000));
+      const what = area === 'admin' ? 'admin token' : 'access code';
+      throw new HttpError(
+        429,
+        'rate-limited',
+        e.scope === 'address' ? `Too many failed sign-ins from your address; try again in ${seconds} s.` : `Too many failed sign-ins with this ${what}; try again in ${seconds} s.`,
+        { retryAfterSeconds: seconds },
+      );
     }
   }
 

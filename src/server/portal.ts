@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { AttemptService } from '../attempts/attempt-service';
 import { hashIdentity, looksLikeEmail, normaliseEmail } from '../attempts/candidate';
-import { checkReplayCoverage, createFreeze, createGrade } from '../attempts/grading';
+import { checkReplayCoverage, createFreeze, createGrade, issuerEvidenceSigner } from '../attempts/grading';
 import { checkTransition, IllegalTransitionError } from '../attempts/state-machine';
 import { assessmentRule } from '../attempts/assessment-rule';
 import { everyTaskMustPass, type AssessmentRule, type AttemptTarget, type Freeze, type Grade } from '../attempts/types';
@@ -100,7 +100,8 @@ export class Portal {
   readonly catalog: Catalog;
   readonly now: () => Date;
   private readonly options: PortalOptions;
-  private readonly checkIntervalMs: number;
+  /** The shortest time between two progress checks of one attempt. */
+  readonly checkIntervalMs: number;
   private readonly jobs = new Map<string, Promise<void>>();
   private readonly jobErrors = new Map<string, string>();
   private issuerCache?: Promise<Issuer>;
@@ -116,7 +117,9 @@ export class Portal {
     this.checkIntervalMs = options.checkIntervalMs ?? 30_000;
     this.attempts = new AttemptService({
       store: options.store,
-      grade: options.grade ?? createGrade(options.catalog, options.region ? { region: options.region } : {}),
+      grade:
+        options.grade ??
+        createGrade(options.catalog, { ...(options.region ? { region: options.region } : {}), signEvidence: issuerEvidenceSigner(() => this.issuer()) }),
       freeze: options.freeze ?? createFreeze({ ...(options.region ? { region: options.region } : {}), ...(options.pool?.length ? { pool: options.pool } : {}) }),
       now: this.now,
       checkIntervalMs: this.checkIntervalMs,

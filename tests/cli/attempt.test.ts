@@ -117,11 +117,11 @@ describe('skillproof attempt', () => {
     expect(submitted.out).toContain(`hint: ${hiddenUntilSubmit.hint}`);
   });
 
-  it('says when the next check is allowed when checked again too soon', async () => {
+  it('says when the next check is allowed when checked again too soon, with its own exit code (4, not 2 for bad input)', async () => {
     const id = await startedId('serverless-orders-api', '--candidate', 'cand-7', '--replay', listFixtureFiles(ordersApi).find((f) => f.kind === 'pass')!.file);
     expect((await cli('attempt', 'check', id)).code).toBe(0);
     const again = await cli('attempt', 'check', id);
-    expect(again.code).toBe(2);
+    expect(again.code).toBe(4);
     expect(again.err).toMatch(/check again in \d+ s\. The next check is allowed at \d{4}-\d\d-\d\dT/);
   });
 

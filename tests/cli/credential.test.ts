@@ -86,6 +86,7 @@ describe('skillproof credential', () => {
     const again = await json<{ id: string; created: boolean }>('credential', 'issue', attemptId);
     expect(again).toMatchObject({ id: credentialId, created: false });
     expect((await json<{ credentials: unknown[] }>('credential', 'list')).credentials).toHaveLength(1);
+    expect((await cli('credential', 'list')).out).toMatch(/^CREDENTIAL +STATE +ACHIEVEMENT +ATTEMPT +CANDIDATE +VALID FROM\n-+( {2}-+){5}\nurn:uuid:\S+ {2}active {2}/);
   });
 
   it('refuses to issue for a failed attempt, and for a practice attempt', async () => {
@@ -188,28 +189,148 @@ describe('skillproof issuer', () => {
 });
 
 describe('skillproof credential verify by anyone (no data directory)', () => {
-  it('verifies with the published JWKS and status list, and sees a revocation once the list is republished', async () => {
+  /** `issuer jwks` as a file: what an issuer publishes at /.well-known/jwks.json. */
+  async function publishedJwks(): Promise<string> {
+    const file = join(dataDir, 'jwks.json');
+    const r = await cli('issuer', 'jwks');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    writeFileSync(file, r.out);
+    return file;
+  }
+  async function publishStatusList(): Promise<string> {
+    const file = join(dataDir, 'status-list.jwt');
+    writeFileSync(file, (await cli('issuer', 'status-list')).out);
+    return file;
+  }
+  /** The credential's statusListCredential URL, answered with the list this data directory signs now (the issuer's web server). */
+  function serveStatusList(): { requested: string[]; restore: () => void } {
+    const requested: string[] = [];
+    const spy = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
+      requested.push(String(input));
+      return new Response(readFileSync(join(dataDir, 'served-status-list.jwt'), 'utf8'), { status: 200, headers: { 'content-type': 'application/vc+jwt' } });
+    });
+    return { requested, restore: () => spy.mockRestore() };
+  }
+
+  it('`issuer jwks` prints a plain JWKS that verify --jwks takes; `issuer show --json` is refused with a pointer to it', async () => {
+    const { jwtFile } = await issuedJwt();
+    const jwks = JSON.parse(readFileSync(await publishedJwks(), 'utf8')) as JSONWebKeySet;
+    expect(Object.keys(jwks)).toEqual(['keys']);
+    expect(JSON.stringify(jwks)).not.toContain('"d"');
+    const ok = await cli('credential', 'verify', jwtFile, '--jwks', join(dataDir, 'jwks.json'), '--status-list', await publishStatusList());
+    expect(ok.code).toBe(0);
+
+    const showFile = join(dataDir, 'issuer.json');
+    writeFileSync(showFile, (await cli('issuer', 'show', '--json')).out);
+    const refused = await cli('credential', 'verify', jwtFile, '--jwks', showFile);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('skillproof issuer jwks > jwks.json');
+  });
+
+  it('verifies with the published JWKS and a downloaded status list, says how old the list is, and sees a revocation once it is republished', async () => {
     const { credentialId, jwtFile } = await issuedJwt();
-    const jwksFile = join(dataDir, 'jwks.json');
-    writeFileSync(jwksFile, JSON.stringify((await json<{ jwks: JSONWebKeySet }>('issuer', 'show')).jwks));
-    const publish = async () => {
-      const file = join(dataDir, 'status-list.jwt');
-      writeFileSync(file, (await cli('issuer', 'status-list')).out);
-      return file;
-    };
-    const before = await publish();
+    const jwksFile = await publishedJwks();
+    const before = await publishStatusList();
     const valid = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile, '--status-list', before);
     expect(valid.code).toBe(0);
-    expect(valid.out).toContain(`not revoked (checked against ${before})`);
-
-    const unchecked = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile);
-    expect(unchecked.code).toBe(0);
-    expect(unchecked.out).toContain('NOT CHECKED');
+    expect(valid.out).toMatch(/^VALID: credential urn:uuid:/);
+    expect(valid.out).toContain(`(from ${before})`);
+    expect(valid.out).toMatch(/the list was signed \d+ s ago \(\d{4}-\d\d-\d\dT[\d:.]+Z\) and is valid until \d{4}-/);
+    const asJson = await json<{ statusList: { ageSeconds: number; validUntil: string; source: string } }>('credential', 'verify', jwtFile, '--jwks', jwksFile, '--status-list', before);
+    expect(asJson.statusList).toMatchObject({ ageSeconds: expect.any(Number), validUntil: expect.any(String), source: before });
 
     await cli('credential', 'revoke', credentialId, '--reason', 'issued in error');
-    const after = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile, '--status-list', await publish());
+    const after = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile, '--status-list', await publishStatusList());
     expect(after.code).toBe(1);
     expect(after.out).toMatch(/^REVOKED:/);
+  });
+
+  it('never calls a revoked credential valid when no status list is given: offline it exits 3 and says the status could not be checked', async () => {
+    const { credentialId, jwtFile } = await issuedJwt();
+    const jwksFile = await publishedJwks();
+    await cli('credential', 'revoke', credentialId, '--reason', 'issued in error');
+    const spy = jest.spyOn(globalThis, 'fetch').mockRejectedValue(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }));
+    try {
+      const r = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile);
+      expect(r.code).toBe(3);
+      expect(r.out).not.toMatch(/^VALID/m);
+      expect(r.out).toMatch(/^STATUS UNAVAILABLE: the revocation status of credential .*could not be fetched: GET https:\/\/\S+: ENOTFOUND/);
+      expect(r.out).toContain('--no-status-check');
+      expect(await json('credential', 'verify', jwtFile, '--jwks', jwksFile)).toMatchObject({ valid: false, reason: 'status-unavailable', statusChecked: true });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("online, fetches the status list from the credential's credentialStatus URL and finds the revocation", async () => {
+    const { credentialId, jwtFile } = await issuedJwt();
+    const jwksFile = await publishedJwks();
+    const statusUrl = (await json<{ statusList: { url: string } }>('credential', 'show', credentialId)).statusList.url;
+    const server = serveStatusList();
+    try {
+      writeFileSync(join(dataDir, 'served-status-list.jwt'), (await cli('issuer', 'status-list')).out);
+      const valid = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile);
+      expect(valid.code).toBe(0);
+      expect(valid.out).toContain(`not revoked, per status list ${statusUrl} (fetched now)`);
+      expect(valid.out).toMatch(/signed \d+ s ago/);
+
+      await cli('credential', 'revoke', credentialId, '--reason', 'issued in error');
+      writeFileSync(join(dataDir, 'served-status-list.jwt'), (await cli('issuer', 'status-list')).out);
+      const revoked = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile);
+      expect(revoked.code).toBe(1);
+      expect(revoked.out).toMatch(/^REVOKED:/);
+      expect(server.requested).toEqual([statusUrl, statusUrl]);
+    } finally {
+      server.restore();
+    }
+  });
+
+  it('with --no-status-check says VALID SIGNATURE, REVOCATION NOT CHECKED and exits 0 without fetching anything', async () => {
+    const { credentialId, jwtFile } = await issuedJwt();
+    const jwksFile = await publishedJwks();
+    await cli('credential', 'revoke', credentialId, '--reason', 'issued in error');
+    const spy = jest.spyOn(globalThis, 'fetch');
+    try {
+      const r = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile, '--no-status-check');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^VALID SIGNATURE, REVOCATION NOT CHECKED: credential urn:uuid:/);
+      expect(r.out).toContain('NOT CHECKED (--no-status-check)');
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('refuses a status list past its validUntil (exit 3): an old list may predate a revocation', async () => {
+    const { jwtFile } = await issuedJwt();
+    const jwksFile = await publishedJwks();
+    const { SqliteStore } = await import('../../src/store/sqlite-store');
+    const { loadIssuer } = await import('../../src/credentials/issuer-keys');
+    const { statusListCredentialJwt } = await import('../../src/credentials/issue');
+    const store = SqliteStore.open(dataDir);
+    let old: string;
+    try {
+      // Signed 25 hours ago with the default one-day life: the issuer has published newer lists since.
+      old = await statusListCredentialJwt({ store, issuer: await loadIssuer(dataDir, store), now: () => new Date(Date.now() - 25 * 3600_000) }, 1);
+    } finally {
+      store.close();
+    }
+    const file = join(dataDir, 'old-status-list.jwt');
+    writeFileSync(file, old);
+    const r = await cli('credential', 'verify', jwtFile, '--jwks', jwksFile, '--status-list', file);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^STATUS UNAVAILABLE: .*status list \S+ expired at \d{4}-.*may not show a later revocation/);
+  });
+
+  it.each([
+    ['--status-list with --no-status-check', ['--jwks', 'x.json', '--status-list', 'a.b.c', '--no-status-check'], /contradict/],
+    ['--no-status-check without --jwks', ['--no-status-check'], /go with --jwks/],
+  ])('exits 2 for %s', async (_what, extra, message) => {
+    const { jwtFile } = await issuedJwt();
+    if (extra.includes('x.json')) writeFileSync(join(dataDir, 'x.json'), '{"keys": []}');
+    const r = await cli('credential', 'verify', jwtFile, ...extra.map((a) => (a === 'x.json' ? join(dataDir, 'x.json') : a)));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
   });
 
   it('rejects a credential signed by another issuer', async () => {

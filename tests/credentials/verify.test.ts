@@ -33,8 +33,14 @@ describe.each(['ES256', 'EdDSA'] as const)('verifying an issued credential (%s)'
     createVerifier({ jwks, resolveStatusList: localStatusListResolver({ store: ctx.store, issuer: ctx.issuer }), ...options });
   const header = () => ({ alg, kid: ctx.issuer.kid, typ: 'JWT' });
 
-  it('accepts it, having checked its revocation status', async () => {
-    expect(await verifier()(issued.jwt)).toEqual({ valid: true, credential: issued.credential, statusChecked: true });
+  it('accepts it, having checked its revocation status, and names the status list it read with its validity', async () => {
+    const statusUrl = (issued.credential as { credentialStatus: { statusListCredential: string } }).credentialStatus.statusListCredential;
+    expect(await verifier()(issued.jwt)).toEqual({
+      valid: true,
+      credential: issued.credential,
+      statusChecked: true,
+      statusList: { url: statusUrl, validFrom: expect.stringMatching(/^\d{4}-/), validUntil: expect.stringMatching(/^\d{4}-/) },
+    });
   });
 
   it('verifies with jose’s generic jwtVerify given only the exported JWKS', async () => {

@@ -15,9 +15,14 @@ afterAll(() => aws.restore());
 beforeEach(() => aws.reset());
 
 async function run(...argv: string[]): Promise<{ out: string; err: string; error?: CliError }> {
+  return runWith({ interactive: false }, ...argv);
+}
+
+/** `interactive`: stderr is a terminal, so long operations show progress there. */
+async function runWith(tty: { interactive: boolean }, ...argv: string[]): Promise<{ out: string; err: string; error?: CliError }> {
   let out = '';
   let err = '';
-  const io: CliIo = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), setExitCode: () => undefined };
+  const io: CliIo = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), errRaw: (t) => void (err += t), setExitCode: () => undefined, ...tty };
   const program = new Command('skillproof').exitOverride();
   register(program, io);
   try {
@@ -52,19 +57,34 @@ describe('skillproof sandbox', () => {
     }
   });
 
-  it('deploy creates the stack and prints how to grade it, with progress on stderr', async () => {
+  it('deploy creates the stack and prints how to grade it, with progress on stderr when it is a terminal', async () => {
     aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
     aws.cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     aws.cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [event('skillproof-t1', 'CREATE_COMPLETE', undefined, 'AWS::CloudFormation::Stack')] });
     aws.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'skillproof-t1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: asList(SAMPLE_OUTPUTS) }] });
 
-    const { out, err, error } = await run('deploy', 'serverless-orders-api', '--attempt', 't1', '--account', ACCOUNT, '--region', 'eu-west-1', '--pool', ACCOUNT, '--external-id', 'ext-42');
+    const { out, err, error } = await runWith({ interactive: true }, 'deploy', 'serverless-orders-api', '--attempt', 't1', '--account', ACCOUNT, '--region', 'eu-west-1', '--pool', ACCOUNT, '--external-id', 'ext-42');
 
     expect(error).toBeUndefined();
+    expect(err).toContain('synthesising the sandbox of serverless-orders-api with the CDK');
     expect(err).toMatch(/CREATE_COMPLETE\s+AWS::CloudFormation::Stack\s+skillproof-t1/);
     expect(out).toContain(`grade with:     skillproof grade serverless-orders-api --role-arn ${SAMPLE_OUTPUTS.GraderRoleArn} --external-id ext-42 --account ${ACCOUNT}`);
     const template = JSON.parse(aws.cfn.commandCalls(CreateStackCommand)[0]!.args[0].input.TemplateBody!) as { Resources: object };
     expect(JSON.stringify(template)).toContain('skillproof-t1-candidate');
+  });
+
+  it('deploy keeps stderr quiet when it is not a terminal, and with --json', async () => {
+    aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
+    aws.cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    aws.cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [event('skillproof-t1', 'CREATE_COMPLETE', undefined, 'AWS::CloudFormation::Stack')] });
+    aws.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'skillproof-t1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: asList(SAMPLE_OUTPUTS) }] });
+    const args = ['deploy', 'serverless-orders-api', '--attempt', 't1', '--account', ACCOUNT, '--region', 'eu-west-1', '--pool', ACCOUNT, '--external-id', 'ext-42'];
+
+    const piped = await run(...args);
+    expect(piped).toMatchObject({ err: '', out: expect.stringContaining('grade with:') });
+    const json = await runWith({ interactive: true }, ...args, '--json');
+    expect(json.err).toBe('');
+    expect(JSON.parse(json.out)).toMatchObject({ stackName: 'skillproof-t1' });
   });
 
   it('turns bad input into usage errors (exit 2) and AWS trouble into failures (exit 1)', async () => {

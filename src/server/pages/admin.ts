@@ -6,7 +6,7 @@ import { download, HttpError, redirect, validate, type Reply } from '../http';
 import { actorOf, credentialSlug, type Principal } from '../portal';
 import { attemptFilterQuery, auditQuery, createAttemptRequest, reasonRequest } from '../requests';
 import type { AdminAttemptView, AdminCredentialView } from '../views';
-import { badge, csrfField, page, time } from './layout';
+import { badge, csrfField, identifier, keyValues, page, time } from './layout';
 import type { PageRoute } from './index';
 
 type AdminHandler = (ctx: RequestContext, admin: Principal) => Promise<Reply>;
@@ -70,9 +70,8 @@ function signInPage(ctx: RequestContext, error?: string, status = 200): Reply {
 
 async function signIn(ctx: RequestContext): Promise<Reply> {
   const form = await ctx.form('admin');
-  ctx.limitSignIn();
   try {
-    const { token, session } = await ctx.portal.signInAdmin(form.token ?? '');
+    const { token, session } = await ctx.limitedSignIn('admin', form.token ?? '', () => ctx.portal.signInAdmin(form.token ?? ''));
     ctx.setCookie(ADMIN_COOKIE, token, Math.floor((Date.parse(session.expiresAt) - ctx.portal.now().getTime()) / 1000));
     return redirect('/admin?notice=signed-in');
   } catch (e) {
@@ -96,18 +95,18 @@ async function catalogPage(ctx: RequestContext): Promise<Reply> {
     'Catalog',
     html`<section class="card">
       <h1>Assessments</h1>
-      <table><thead><tr><th>Assessment</th><th>Tasks</th><th>Time</th><th>Valid for</th><th></th></tr></thead><tbody>
+      <div class="table-wrap"><table><thead><tr><th>Assessment</th><th>Tasks</th><th>Time</th><th>Valid for</th><th></th></tr></thead><tbody>
       ${assessments.map(
         (a) => html`<tr><td><strong>${a.title}</strong><br><code>${a.id}</code> · ${a.track}</td><td>${a.tasks.map((t) => html`<code>${t}</code> `)}</td><td>${a.timeLimitMinutes} min</td><td>${a.validForDays ? `${a.validForDays} days` : 'no expiry'}</td>
           <td><a href="/admin/attempts?assessment=${a.id}">Attempts</a></td></tr>`,
       )}
-      </tbody></table>
+      </tbody></table></div>
     </section>
     <section class="card">
       <h2>Tasks</h2>
-      <table><thead><tr><th>Task</th><th>Track</th><th>Checks</th><th>Time</th></tr></thead><tbody>
+      <div class="table-wrap"><table><thead><tr><th>Task</th><th>Track</th><th>Checks</th><th>Time</th></tr></thead><tbody>
       ${tasks.map((t) => html`<tr><td><strong>${t.title}</strong><br><code>${t.id}</code><br><span class="muted">${t.summary}</span></td><td>${t.track}</td><td>${t.checks}</td><td>${t.timeLimitMinutes} min</td></tr>`)}
-      </tbody></table>
+      </tbody></table></div>
       <p><a class="button" href="/admin/attempts/new">New attempt</a></p>
     </section>`,
   );
@@ -128,9 +127,9 @@ async function attemptsPage(ctx: RequestContext): Promise<Reply> {
         <label>Candidate <input name="candidate" value="${filter.candidate ?? ''}" placeholder="id or e-mail"></label>
         <button type="submit" class="secondary">Filter</button>
       </form>
-      <table><thead><tr><th>Attempt</th><th>For</th><th>State</th><th>Created</th><th>Graded</th></tr></thead><tbody>
+      <div class="table-wrap"><table><thead><tr><th>Attempt</th><th>For</th><th>State</th><th>Created</th><th>Graded</th></tr></thead><tbody>
       ${attempts.map((a) => html`<tr><td><a href="${attemptUrl(a.id)}"><code>${a.id}</code></a></td><td>${a.title}</td><td>${badge(a.state)}${a.result ? html` ${badge(a.result)}` : ''}</td><td>${time(a.createdAt)}</td><td>${time(a.gradedAt)}</td></tr>`)}
-      </tbody></table>
+      </tbody></table></div>
       ${attempts.length ? '' : html`<p class="muted">No attempts match.</p>`}
       <p><a class="button" href="/admin/attempts/new">New attempt</a></p>
     </section>`,
@@ -223,22 +222,22 @@ async function attemptPage(ctx: RequestContext): Promise<Reply> {
     ${credentialCard(ctx, view.credential)}
     <section class="card">
       <h2>Grading runs</h2>
-      <table><thead><tr><th>Run</th><th>Task</th><th>Scope</th><th>Status</th><th>Finished</th><th>Evidence</th></tr></thead><tbody>
+      <div class="table-wrap"><table><thead><tr><th>Run</th><th>Task</th><th>Scope</th><th>Status</th><th>Finished</th><th>Evidence</th></tr></thead><tbody>
       ${[...view.runs].reverse().map(
         (r) => html`<tr><td><a href="${attemptUrl(view.id, `/runs/${r.id}`)}"><code>${r.id}</code></a></td><td>${r.taskId}</td><td>${r.scope}${r.scope === 'final' ? ` (round ${r.round})` : ''}</td><td>${badge(r.status)}</td><td>${time(r.finishedAt)}</td>
           <td><a href="/admin/evidence/${r.bundleSha256}"><code class="hash">${r.bundleSha256.slice(0, 16)}…</code></a></td></tr>`,
       )}
-      </tbody></table>
+      </tbody></table></div>
       ${view.runs.length ? '' : html`<p class="muted">No grading runs yet.</p>`}
     </section>
     <section class="card">
       <h2>Access codes</h2>
-      <table><thead><tr><th>Code</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead><tbody>
+      <div class="table-wrap"><table><thead><tr><th>Code</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead><tbody>
       ${view.accessCodes.map(
         (c) => html`<tr><td><code>${c.id}</code></td><td>${time(c.createdAt)}</td><td>${time(c.expiresAt)}</td><td>${c.revokedAt ? badge('revoked') : badge('valid')}</td>
           <td>${c.revokedAt ? '' : html`<form method="post" action="/admin/access-codes/${c.id}/revoke" class="inline">${csrfField(ctx, 'admin')}<button class="link">Revoke</button></form>`}</td></tr>`,
       )}
-      </tbody></table>
+      </tbody></table></div>
       <form method="post" action="${attemptUrl(view.id, '/access-codes')}">${csrfField(ctx, 'admin')}<button type="submit" class="secondary">Create an access code</button></form>
     </section>`,
     view.grading.state === 'running',
@@ -301,13 +300,13 @@ function reportTable(report: Report): SafeHtml {
   const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
   return html`<p>Score ${report.score.earned}/${report.score.possible}, pass mark ${Math.round(report.score.passMark * 100)} % · ${report.mode} · account <code>${report.accountId}</code> · ${report.region}</p>
     ${report.error ? html`<p class="notice bad">${report.error}</p>` : ''}
-    <table class="report"><thead><tr><th>Check</th><th>Outcome</th><th>Message</th><th>Expected</th><th>Actual</th><th>Evidence</th></tr></thead><tbody>
+    <div class="table-wrap"><table class="report"><thead><tr><th>Check</th><th>Outcome</th><th>Message</th><th>Expected</th><th>Actual</th><th>Evidence</th></tr></thead><tbody>
     ${report.checks.map(
-      (c) => html`<tr><td><strong>${c.title}</strong><br><code>${c.id}</code> · ${c.points} pts${c.critical ? ' · critical' : ''} · ${c.visibility}${c.resource ? html`<br><code>${c.resource}</code>` : ''}</td>
+      (c) => html`<tr><td><strong>${c.title}</strong><br><code>${c.id}</code> · ${c.points} pts${c.critical ? ' · critical' : ''} · ${c.visibility}${c.resource ? html`<br>${identifier(c.resource)}` : ''}</td>
         <td>${badge(c.outcome)}</td><td>${c.message}${c.hint && c.outcome !== 'PASS' ? html`<br><span class="muted">hint: ${c.hint}</span>` : ''}</td>
-        <td><code>${json(c.expected)}</code></td><td><code>${json(c.actual)}</code></td><td>${c.evidence.length ? `calls ${c.evidence.join(', ')}` : ''}</td></tr>`,
+        <td><code class="data">${json(c.expected)}</code></td><td><code class="data">${json(c.actual)}</code></td><td>${c.evidence.length ? `calls ${c.evidence.join(', ')}` : ''}</td></tr>`,
     )}
-    </tbody></table>`;
+    </tbody></table></div>`;
 }
 
 async function evidence(ctx: RequestContext): Promise<Reply> {
@@ -346,12 +345,12 @@ async function credentialsPage(ctx: RequestContext): Promise<Reply> {
     'Credentials',
     html`<section class="card">
       <h1>Credentials</h1>
-      <table><thead><tr><th>Credential</th><th>Attempt</th><th>Issued</th><th>Status</th><th>Revoke</th></tr></thead><tbody>
+      <div class="table-wrap"><table><thead><tr><th>Credential</th><th>Attempt</th><th>Issued</th><th>Status</th><th>Revoke</th></tr></thead><tbody>
       ${credentials.map(
         (c) => html`<tr data-credential="${c.id}"><td><a href="/credentials/${credentialSlug(c.id)}"><code>${credentialSlug(c.id)}</code></a></td><td><a href="${attemptUrl(c.attemptId)}"><code>${c.attemptId}</code></a></td>
           <td>${time(c.issuedAt)}</td><td>${badge(c.status)}${c.revocationReason ? html`<br><span class="muted">${c.revocationReason}</span>` : ''}</td><td>${c.revokedAt ? '' : revokeForm(ctx, c)}</td></tr>`,
       )}
-      </tbody></table>
+      </tbody></table></div>
       ${credentials.length ? '' : html`<p class="muted">No credentials have been issued.</p>`}
     </section>`,
   );
@@ -374,11 +373,11 @@ async function auditPage(ctx: RequestContext): Promise<Reply> {
       <h1>Audit log</h1>
       <p>${chain.ok ? html`${badge('valid')} The hash chain of all ${chain.entries} entries is intact.` : html`${badge('invalid')} The chain is broken at entry ${chain.brokenAt?.seq}: ${chain.brokenAt?.problem}`}</p>
       <form method="get" action="/admin/audit" class="filters" role="search"><label>Subject <input name="subject" value="${subject ?? ''}" placeholder="attempt, credential or token id"></label><button type="submit" class="secondary">Filter</button></form>
-      <table class="audit"><thead><tr><th>#</th><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Detail</th></tr></thead><tbody>
+      <div class="table-wrap"><table class="audit"><thead><tr><th>#</th><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Detail</th></tr></thead><tbody>
       ${entries.map(
-        (e) => html`<tr><td>${e.seq}</td><td>${time(e.at)}</td><td><code>${e.actor}</code></td><td>${e.action}</td><td><a href="/admin/audit?subject=${encodeURIComponent(e.subject)}"><code>${e.subject}</code></a></td><td><code class="data">${JSON.stringify(e.data)}</code></td></tr>`,
+        (e) => html`<tr><td>${e.seq}</td><td>${time(e.at)}</td><td>${identifier(e.actor)}</td><td>${e.action}</td><td><a href="/admin/audit?subject=${encodeURIComponent(e.subject)}"><code>${e.subject}</code></a></td><td>${keyValues(e.data)}</td></tr>`,
       )}
-      </tbody></table>
+      </tbody></table></div>
       <p class="muted">Newest first; at most 500 entries (the API returns more).</p>
     </section>`,
   );

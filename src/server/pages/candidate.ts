@@ -44,9 +44,9 @@ async function attemptsPage(ctx: RequestContext, candidate: Principal): Promise<
     html`<section class="card">
       <h1>My attempts</h1>
       ${attempts.length
-        ? html`<table><thead><tr><th>What</th><th>Attempt</th><th>State</th><th>Created</th></tr></thead><tbody>
+        ? html`<div class="table-wrap"><table><thead><tr><th>What</th><th>Attempt</th><th>State</th><th>Created</th></tr></thead><tbody>
           ${attempts.map((a) => html`<tr><td><a href="${attemptUrl(a.id)}">${a.title}</a></td><td><code>${a.id}</code></td><td>${badge(a.result ?? a.state)}</td><td>${time(a.createdAt)}</td></tr>`)}
-          </tbody></table>`
+          </tbody></table></div>`
         : html`<p>You have no attempts.</p>`}
     </section>`,
   );
@@ -61,9 +61,9 @@ async function attemptPage(ctx: RequestContext, candidate: Principal): Promise<R
     credentialSection(view),
     clock(ctx, view),
     startSection(ctx, view),
-    sandboxSection(ctx, view),
     progressSection(ctx, view),
     submitSection(view),
+    sandboxSection(ctx, view),
     gradingSection(ctx, view),
   ].filter((part) => part.value !== '');
   return page(
@@ -79,6 +79,7 @@ async function attemptPage(ctx: RequestContext, candidate: Principal): Promise<R
         ${panel.length ? html`<aside class="panel" aria-label="Your attempt">${panel}</aside>` : ''}
         <div class="main">
           ${resultSection(view)}
+          ${progressDetail(view)}
           <section class="card instructions" aria-label="Instructions">
             <h2>Instructions</h2>
             ${instructions.length > 1 ? html`<nav class="toc" aria-label="Tasks"><ol>${instructions.map((t) => html`<li><a href="#task-${t.id}">${t.title}</a></li>`)}</ol></nav>` : ''}
@@ -121,24 +122,36 @@ function sandboxSection(ctx: RequestContext, view: CandidateAttemptView): SafeHt
   </section>`;
 }
 
+/** The side panel's part: the button, how often it may be pressed, and a one-line summary of the last check. */
 function progressSection(ctx: RequestContext, view: CandidateAttemptView): SafeHtml {
   if (!view.actions.includes('check')) return html``;
+  const every = Math.max(1, Math.ceil(ctx.portal.checkIntervalMs / 1000));
   return html`<section class="card" id="progress">
     <h2>Check my progress</h2>
-    <p class="muted">Grades the visible checks against your sandbox now. Some checks run only when you submit.</p>
+    <p class="muted">Grades the visible checks against your sandbox now, once every ${every} s at most. Some checks run only when you submit.</p>
     <form method="post" action="${attemptUrl(view.id, '/check')}">${csrfField(ctx, 'candidate')}<button type="submit">Check my progress</button></form>
-    ${view.progress ? progressResults(view.progress) : ''}
+    ${view.progress ? progressSummary(view.progress) : ''}
   </section>`;
 }
 
-function progressResults(progress: ProgressView): SafeHtml {
+function progressSummary(progress: ProgressView): SafeHtml {
   const checks = progress.tasks.flatMap((t) => t.checks);
   const passing = checks.filter((c) => c.outcome === 'PASS').length;
-  return html`<div class="progress-results" data-progress>
-    <p><strong>${passing} of ${checks.length}</strong> visible checks pass <span class="muted">(checked ${time(progress.checkedAt)})</span></p>
+  return html`<div class="progress-summary">
+    <p><strong>${passing} of ${checks.length}</strong> visible checks pass <span class="muted">(checked ${time(progress.checkedAt)})</span> · <a href="#progress-results">see each check</a></p>
     ${progress.nextCheckAt ? html`<p class="muted">Next check possible after ${time(progress.nextCheckAt)}.</p>` : ''}
-    ${progress.tasks.map((t) => taskChecks(t, progress.tasks.length > 1))}
   </div>`;
+}
+
+/** The main column's part: every visible check of the last progress run with its hint (too long for the side panel). */
+function progressDetail(view: CandidateAttemptView): SafeHtml {
+  if (!view.progress || !view.actions.includes('check')) return html``;
+  const progress = view.progress;
+  return html`<section class="card progress-results" id="progress-results" data-progress aria-label="Progress">
+    <h2>Progress <span class="muted">(checked ${time(progress.checkedAt)})</span></h2>
+    <p>${progress.tasks.flatMap((t) => t.checks).filter((c) => c.outcome === 'PASS').length} of ${progress.tasks.flatMap((t) => t.checks).length} visible checks pass</p>
+    ${progress.tasks.map((t) => taskChecks(t, progress.tasks.length > 1))}
+  </section>`;
 }
 
 function taskChecks(task: TaskRunView, showTitle: boolean): SafeHtml {

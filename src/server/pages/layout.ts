@@ -130,3 +130,17 @@ export function duration(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s % 60).padStart(2, '0')} s`;
 }
+
+/** An ARN or similar id that may wrap only after its separators (: and /), never letter by letter nor at a hyphen. */
+export function identifier(id: string): SafeHtml {
+  return html`<code class="id">${id.split(/(?<=[:/])/).map((part, i) => html`${i ? html`<wbr>` : ''}<span>${part}</span>`)}</code>`;
+}
+
+/** An object as a short key/value list for people (audit details), instead of raw JSON. */
+export function keyValues(data: Record<string, unknown>): SafeHtml {
+  const entries = Object.entries(data);
+  if (entries.length === 0) return html`<span class="muted">—</span>`;
+  const value = (v: unknown) => (typeof v === 'string' ? (/^[0-9a-f]{64}$/.test(v) ? html`<code class="hash">${v}</code>` : v) : html`<code>${JSON.stringify(v)}</code>`);
+  return html`<dl class="kv">${entries.map(([k, v]) => html`<div><dt>${k}</dt><dd>${value(v)}</dd></div>`)}</dl>`;
+}
+

@@ -58,10 +58,9 @@ function signInPage(ctx: RequestContext, error?: string, status = 200): Reply {
 
 async function signIn(ctx: RequestContext): Promise<Reply> {
   const form = await ctx.form('candidate');
-  ctx.limitSignIn();
   const { accessCode } = validate(signInRequest, { accessCode: form.accessCode ?? '' }, 'form');
   try {
-    const { token, session, attemptId } = await ctx.portal.signInCandidate(accessCode);
+    const { token, session, attemptId } = await ctx.limitedSignIn('candidate', accessCode, () => ctx.portal.signInCandidate(accessCode));
     ctx.setCookie(CANDIDATE_COOKIE, token, Math.floor((Date.parse(session.expiresAt) - ctx.portal.now().getTime()) / 1000));
     return redirect(`/attempts/${encodeURIComponent(attemptId)}?notice=signed-in`);
   } catch (e) {
