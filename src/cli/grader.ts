@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CatalogEntry } from '../catalog/load';
 import { withCatalog } from './catalog';
 import { EXIT, printJson, type CliIo } from './io';
+import { formatColumns } from './table';
 
 export function register(program: Command, io: CliIo): void {
   const grader = program.command('grader').description("tools for assessment authors: test graders against their tasks' fixtures");
@@ -32,8 +33,15 @@ export function register(program: Command, io: CliIo): void {
         const badTasks = tasks.filter((t) => t.problems.length > 0);
         if (opts.json) printJson(io, { fixtures: rows, tasks, mismatches: bad.length + badTasks.reduce((n, t) => n + t.problems.length, 0) });
         else {
-          for (const r of rows) io.out(`${r.mismatches.length ? 'MISMATCH' : 'ok      '}  ${r.task}  ${r.fixture.padEnd(40)} ${r.status}${r.mismatches.map((m) => `\n          ${m}`).join('')}`);
-          for (const t of badTasks) io.out(`PROBLEM   ${t.task}${t.problems.map((p) => `\n          ${p}`).join('')}`);
+          io.out(formatColumns(rows, [
+            { header: 'RESULT', cell: (r) => (r.mismatches.length ? 'MISMATCH' : 'ok') },
+            { header: 'TASK', cell: (r) => r.task },
+            { header: 'FIXTURE', cell: (r) => r.fixture },
+            { header: 'STATUS', cell: (r) => r.status },
+          ]));
+          // Details below the table, so its columns stay aligned.
+          for (const r of bad) io.out(`\nMISMATCH  ${r.task} ${r.fixture}${r.mismatches.map((m) => `\n          ${m}`).join('')}`);
+          for (const t of badTasks) io.out(`\nPROBLEM   ${t.task}${t.problems.map((p) => `\n          ${p}`).join('')}`);
           io.out(`\n${rows.length - bad.length} fixtures as expected, ${bad.length} mismatched; ${tasks.length - badTasks.length} of ${tasks.length} tasks with enough fixtures and a grader role that allows every recorded call`);
         }
         io.setExitCode(bad.length || badTasks.length ? EXIT.failed : EXIT.ok);

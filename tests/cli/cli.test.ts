@@ -43,6 +43,7 @@ describe('skillproof CLI', () => {
   it('grader test reports no mismatch, no task short of fixtures and no call its grader role refuses', async () => {
     const r = await cli('grader', 'test');
     expect(r.out).toMatch(/, 0 mismatched; (\d+) of \1 tasks with enough fixtures/);
+    expect(r.out.split('\n')[0]).toMatch(/^RESULT +TASK +FIXTURE +STATUS$/);
     expect(r.code).toBe(0);
   }, 300_000);
 
