@@ -119,6 +119,8 @@ async function restStages(ctx: CheckContext, restApiId: string, method: string, 
       continue;
     }
     const deployment = await orNotFound(client.send(new GetRestDeploymentCommand({ restApiId, deploymentId: stage.deploymentId, embed: ['apisummary'] })));
+    // API Gateway refuses to deploy an API without methods, so a deployment read with its summary always has one.
+    if (deployment && !deployment.apiSummary) throw new Error(`GetDeployment returned no API summary for deployment ${stage.deploymentId}; cannot tell which routes stage ${stage.stageName} serves`);
     const methods = deployment?.apiSummary?.[path] ?? {};
     const serves = method in methods || 'ANY' in methods;
     verdicts.push({ name: stage.stageName, serves, ...(serves ? {} : { why: `its deployment ${stage.deploymentId} has no ${method} ${path} (deployed before it was added? deploy the API again)` }) });
@@ -137,6 +139,8 @@ async function httpStages(ctx: CheckContext, ApiId: string, method: string, path
       continue;
     }
     const exported = await orNotFound(client.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', StageName: stage.StageName, IncludeExtensions: true })));
+    // A stage deleted while grading serves nothing; an export without a definition is no answer at all.
+    if (exported && !exported.body) throw new Error(`ExportApi returned no definition for stage ${stage.StageName}; cannot tell which routes it serves`);
     const operations = exported?.body ? openApiOperations(exported.body, path) : [];
     const serves = operations.includes(method.toLowerCase()) || operations.includes('x-amazon-apigateway-any-method');
     verdicts.push({ name: stage.StageName, serves, ...(serves ? {} : { why: `its deployment ${stage.DeploymentId} has no ${method} ${path} (${stage.AutoDeploy ? 'the last automatic deployment did not include it' : 'auto-deploy is off: deploy the API again'})` }) });

@@ -53,12 +53,24 @@ describe('graders/lib/api-gateway findDeployment', () => {
   });
 
   it('skips a REST stage whose deployment predates the route, in favour of one that has it (ANY counts)', async () => {
-    const account = restApi([{ name: 'dev', summary: {} }, { name: 'prod', summary: { '/orders': { ANY: post } } }]);
+    const account = restApi([{ name: 'dev', summary: { '/orders': { GET: post } } }, { name: 'prod', summary: { '/orders': { ANY: post } } }]);
     expect(describe_(await inCheck(account, (ctx) => findDeployment(ctx, REST, 'POST', '/orders')))).toEqual({ stage: 'prod', url: 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod/orders' });
   });
 
+  it('gives no verdict on a deployment read without its API summary (API Gateway never deploys an API without methods)', async () => {
+    const account = new FakeAccount()
+      .on(APIGatewayClient, GetRestStagesCommand, () => ({ item: [{ stageName: 'prod', deploymentId: 'd0' }] }))
+      .on(APIGatewayClient, GetDeploymentCommand, ({ deploymentId }) => ({ id: deploymentId }));
+    await expect(inCheck(account, (ctx) => findDeployment(ctx, REST, 'POST', '/orders'))).rejects.toThrow(/no API summary for deployment d0/);
+  });
+
+  it('gives no verdict on an HTTP API export without a definition', async () => {
+    const account = httpApi([{ name: '$default', paths: {}, autoDeploy: true }]).on(ApiGatewayV2Client, ExportApiCommand, () => ({}));
+    await expect(inCheck(account, (ctx) => findDeployment(ctx, HTTP, 'POST', '/orders'))).rejects.toThrow(/ExportApi returned no definition for stage \$default/);
+  });
+
   it('lets AccessDenied on a deployment propagate: no verdict on the candidate', async () => {
-    const account = restApi([{ name: 'prod', summary: {} }]).failing(APIGatewayClient, GetDeploymentCommand, 'AccessDeniedException', 403);
+    const account = restApi([{ name: 'prod', summary: { '/orders': { GET: post } } }]).failing(APIGatewayClient, GetDeploymentCommand, 'AccessDeniedException', 403);
     await expect(inCheck(account, (ctx) => findDeployment(ctx, REST, 'POST', '/orders'))).rejects.toThrow(/ERROR: APIGateway\.GetDeployment failed with AccessDeniedException/);
   });
 });
