@@ -2,8 +2,8 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import type { Message } from '@aws-sdk/client-sqs';
 import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
-import { describeTable, judgeTableKey } from '../lib/dynamodb';
-import { findExcessGrants, findMissingGrants, type Allowance } from '../lib/iam-policy';
+import { describeTable, judgeTableKey, tableResourcePolicy } from '../lib/dynamodb';
+import { findExcessGrants, findMissingGrants, resourcePolicyStatements, unrecognisedActions, type Allowance, type PolicyStatement } from '../lib/iam-policy';
 import { roleStatements } from '../lib/iam-role';
 import { getFunctionConfiguration } from '../lib/lambda';
 import { describeMapping, filterPatterns, mappingPhase, reportsBatchItemFailures, sourceMappings } from '../lib/lambda-event-sources';
@@ -37,6 +37,23 @@ const allowance = (queueArn: string, tableArn: string): Allowance => [
 ];
 /** What the event source mapping needs to poll the queue at all. */
 const POLL_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+
+/**
+ * What the queues' and the table's resource-based policies grant the role: in one account a queue
+ * policy naming the role lets it act without any identity policy (orders-dlq's policy letting it
+ * send is as much excess as an inline grant).
+ */
+async function resourceGrants(ctx: CheckContext, role: string, tableArn: string): Promise<PolicyStatement[]> {
+  const grants: PolicyStatement[] = [];
+  for (const name of [QUEUE_NAME, DLQ_NAME]) {
+    const queue = await describeQueue(ctx, name);
+    const policy = queue?.attributes.Policy;
+    if (queue && policy) grants.push(...resourcePolicyStatements(policy, `queue policy of ${name}`, { resourceArn: queue.arn, principalArn: role }));
+  }
+  const tablePolicy = await tableResourcePolicy(ctx, tableArn);
+  if (tablePolicy) grants.push(...resourcePolicyStatements(tablePolicy, `resource policy of table ${TABLE_NAME}`, { resourceArn: tableArn, principalArn: role }));
+  return grants;
+}
 
 async function theQueue(ctx: CheckContext, name: string): Promise<Queue> {
   const queue = await describeQueue(ctx, name);
@@ -242,19 +259,19 @@ export default defineGrader({
       run: (ctx) => judgeTableKey(ctx, TABLE_NAME, 'orderId'),
     },
     {
-      // Passes when the function's role can poll orders-queue and write the table, and grants nothing beyond that, logs and tracing.
+      // Passes when the function's role can poll orders-queue and write the table, and its policies, with the queues' and table's resource policies, grant nothing beyond that, logs and tracing.
       id: 'role-least-privilege',
       title: 'The function\'s role may consume orders-queue and write the table, nothing more',
       points: 15,
       critical: true,
       dependsOn: ['event-source-mapping', 'table-key-schema'],
-      hint: 'Give the execution role the queue actions a trigger needs on this queue\'s ARN only, the table writes on the table\'s ARN, and logging; avoid wildcards and managed policies that cover every queue.',
+      hint: 'Give the execution role the queue actions a trigger needs on this queue\'s ARN only, the table writes on the table\'s ARN, and logging; avoid wildcards and managed policies that cover every queue. Queue and table policies that name the role count too.',
       async run(ctx) {
         const queue = await theQueue(ctx, QUEUE_NAME);
         const consumer = await theConsumer(ctx);
         const table = await describeTable(ctx, TABLE_NAME);
         if (!table?.TableArn) return error(`table ${TABLE_NAME} disappeared while grading; grade again`);
-        const statements = await roleStatements(ctx, consumer.role);
+        const statements = [...(await roleStatements(ctx, consumer.role)), ...(await resourceGrants(ctx, consumer.role, table.TableArn))];
         const allowed = allowance(queue.arn, table.TableArn);
         const cannotPoll = findMissingGrants(statements, POLL_ACTIONS.map((action) => ({ action, resource: queue.arn })));
         const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'].map((action) => ({ action, resource: table.TableArn! }));
@@ -262,7 +279,7 @@ export default defineGrader({
         const excess = findExcessGrants(statements, allowed);
         const detail = {
           expected: { required: [...POLL_ACTIONS.map((a) => `${a} on ${queue.arn}`), `a write (PutItem, UpdateItem or BatchWriteItem) on ${table.TableArn}`], allowed },
-          actual: { cannotPoll: cannotPoll.map((m) => `${m.action} (${m.decision})`), cannotWrite, excess: summariseExcess(excess) },
+          actual: { cannotPoll: cannotPoll.map((m) => `${m.action} (${m.decision})`), cannotWrite, excess: summariseExcess(excess), grantNothing: unrecognisedActions(statements) },
           resource: consumer.role,
         };
         if (cannotPoll.length > 0) return fail(`the role cannot ${cannotPoll.map((m) => m.action).join(', ')} on ${QUEUE_NAME}, which the trigger needs to poll it`, detail);

@@ -1,5 +1,5 @@
-import { GetIntegrationCommand as GetRestIntegrationCommand, APIGatewayClient, GetResourcesCommand, GetRestApisCommand, GetStagesCommand as GetRestStagesCommand } from '@aws-sdk/client-api-gateway';
-import { ApiGatewayV2Client, GetApisCommand, GetIntegrationCommand, GetRoutesCommand, GetStagesCommand } from '@aws-sdk/client-apigatewayv2';
+import { GetIntegrationCommand as GetRestIntegrationCommand, APIGatewayClient, GetDeploymentCommand as GetRestDeploymentCommand, GetResourcesCommand, GetRestApisCommand, GetStagesCommand as GetRestStagesCommand } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client, ExportApiCommand, GetApisCommand, GetIntegrationCommand, GetRoutesCommand, GetStagesCommand } from '@aws-sdk/client-apigatewayv2';
 import type { CheckContext } from '../../src/model/grader';
 import { allPages, orNotFound } from './aws-calls';
 
@@ -75,22 +75,87 @@ export function lambdaTarget(uri: string): { functionArn?: string } {
 
 export type Deployment = { deployed: true; invokeUrl: (path: string) => string; stage: string } | { deployed: false; reason: string };
 
-/** The URL the API is reachable at: a REST stage, or an HTTP API stage that is deployed. */
-export function findDeployment(ctx: CheckContext, api: Api): Promise<Deployment> {
-  return ctx.memo(`deployment:${api.kind}:${api.id}`, async () => {
-    if (api.kind === 'rest') {
-      const stages = (await ctx.client(APIGatewayClient).send(new GetRestStagesCommand({ restApiId: api.id }))).item ?? [];
-      const stage = stages.find((s) => s.stageName && s.deploymentId);
-      if (!stage) return { deployed: false, reason: 'the REST API has no stage with a deployment' };
-      const base = `https://${api.id}.execute-api.${ctx.region}.amazonaws.com/${stage.stageName}`;
-      return { deployed: true, stage: stage.stageName!, invokeUrl: (path) => `${base}${path}` };
+/** What one stage serves: whether its deployment has the route, in words for a candidate. */
+interface StageVerdict {
+  name: string;
+  serves: boolean;
+  /** Why the stage does not serve the route ("its deployment d1 has no POST /orders"). */
+  why?: string;
+}
+
+/**
+ * A stage whose deployment serves `method path` (an ANY method also serves it), and its URL; stages
+ * are tried in the order API Gateway lists them. A stage's deployment is a snapshot, so a route added
+ * after the last deployment is not callable there: REST deployments are read with their API summary,
+ * HTTP API stages by exporting the stage's definition (what `aws apigatewayv2 export-api --stage-name`
+ * shows), because an HTTP API deployment does not list its routes.
+ */
+export function findDeployment(ctx: CheckContext, api: Api, method: string, path: string): Promise<Deployment> {
+  return ctx.memo(`deployment:${api.kind}:${api.id}:${method} ${path}`, async () => {
+    const verdicts = api.kind === 'rest' ? await restStages(ctx, api.id, method, path) : await httpStages(ctx, api.id, method, path);
+    const serving = verdicts.find((v) => v.serves);
+    if (!serving) {
+      const kind = api.kind === 'rest' ? 'REST' : 'HTTP';
+      if (verdicts.length === 0) return { deployed: false, reason: `the ${kind} API ${api.id} has no stage` };
+      return { deployed: false, reason: `no stage of the ${kind} API ${api.id} serves ${method} ${path}: ${verdicts.map((v) => `stage ${v.name}: ${v.why}`).join('; ')}` };
     }
-    const stages = (await ctx.client(ApiGatewayV2Client).send(new GetStagesCommand({ ApiId: api.id }))).Items ?? [];
-    const usable = stages.filter((s) => s.StageName && (s.AutoDeploy || s.DeploymentId));
-    const stage = usable.find((s) => s.StageName === '$default') ?? usable[0];
-    if (!stage) return { deployed: false, reason: 'the HTTP API has no stage that is deployed (none with auto-deploy or a deployment)' };
-    const endpoint = api.endpoint || `https://${api.id}.execute-api.${ctx.region}.amazonaws.com`;
-    const base = stage.StageName === '$default' ? endpoint : `${endpoint}/${stage.StageName}`;
-    return { deployed: true, stage: stage.StageName!, invokeUrl: (path) => `${base}${path}` };
+    const base =
+      api.kind === 'rest'
+        ? `https://${api.id}.execute-api.${ctx.region}.amazonaws.com/${serving.name}`
+        : `${api.endpoint || `https://${api.id}.execute-api.${ctx.region}.amazonaws.com`}${serving.name === '$default' ? '' : `/${serving.name}`}`;
+    return { deployed: true, stage: serving.name, invokeUrl: (p) => `${base}${p}` };
   });
+}
+
+async function restStages(ctx: CheckContext, restApiId: string, method: string, path: string): Promise<StageVerdict[]> {
+  const client = ctx.client(APIGatewayClient);
+  // REST GetStages is not paginated: it returns every stage of the API.
+  const stages = (await client.send(new GetRestStagesCommand({ restApiId }))).item ?? [];
+  const verdicts: StageVerdict[] = [];
+  for (const stage of stages) {
+    if (!stage.stageName) continue;
+    if (!stage.deploymentId) {
+      verdicts.push({ name: stage.stageName, serves: false, why: 'it has no deployment' });
+      continue;
+    }
+    const deployment = await orNotFound(client.send(new GetRestDeploymentCommand({ restApiId, deploymentId: stage.deploymentId, embed: ['apisummary'] })));
+    // API Gateway refuses to deploy an API without methods, so a deployment read with its summary always has one.
+    if (deployment && !deployment.apiSummary) throw new Error(`GetDeployment returned no API summary for deployment ${stage.deploymentId}; cannot tell which routes stage ${stage.stageName} serves`);
+    const methods = deployment?.apiSummary?.[path] ?? {};
+    const serves = method in methods || 'ANY' in methods;
+    verdicts.push({ name: stage.stageName, serves, ...(serves ? {} : { why: `its deployment ${stage.deploymentId} has no ${method} ${path} (deployed before it was added? deploy the API again)` }) });
+  }
+  return verdicts;
+}
+
+async function httpStages(ctx: CheckContext, ApiId: string, method: string, path: string): Promise<StageVerdict[]> {
+  const client = ctx.client(ApiGatewayV2Client);
+  const stages = await allPages((NextToken) => client.send(new GetStagesCommand({ ApiId, MaxResults: '500', ...(NextToken ? { NextToken } : {}) })), (p) => p.Items, (p) => p.NextToken);
+  const verdicts: StageVerdict[] = [];
+  for (const stage of stages) {
+    if (!stage.StageName) continue;
+    if (!stage.DeploymentId) {
+      verdicts.push({ name: stage.StageName, serves: false, why: stage.AutoDeploy ? 'auto-deploy is on, but nothing has been deployed to it yet' : 'it has no deployment' });
+      continue;
+    }
+    const exported = await orNotFound(client.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', StageName: stage.StageName, IncludeExtensions: true })));
+    // A stage deleted while grading serves nothing; an export without a definition is no answer at all.
+    if (exported && !exported.body) throw new Error(`ExportApi returned no definition for stage ${stage.StageName}; cannot tell which routes it serves`);
+    const operations = exported?.body ? openApiOperations(exported.body, path) : [];
+    const serves = operations.includes(method.toLowerCase()) || operations.includes('x-amazon-apigateway-any-method');
+    verdicts.push({ name: stage.StageName, serves, ...(serves ? {} : { why: `its deployment ${stage.DeploymentId} has no ${method} ${path} (${stage.AutoDeploy ? 'the last automatic deployment did not include it' : 'auto-deploy is off: deploy the API again'})` }) });
+  }
+  return verdicts;
+}
+
+/** The operations (lower-case methods, or the any-method extension) an exported OpenAPI definition has on `path`. */
+function openApiOperations(body: Uint8Array, path: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    throw new Error('ExportApi returned a definition that is not JSON; cannot tell which routes the stage serves');
+  }
+  const item = (doc as { paths?: Record<string, unknown> } | null)?.paths?.[path];
+  return item && typeof item === 'object' ? Object.keys(item) : [];
 }

@@ -1,10 +1,25 @@
-import { DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, GetResourcePolicyCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { fail, pass, type CheckContext, type Verdict } from '../../src/model/grader';
 import { orNotFound } from './aws-calls';
 
 /** The table's description, or undefined when there is no such table. */
 export function describeTable(ctx: CheckContext, TableName: string): Promise<TableDescription | undefined> {
   return ctx.memo(`table:${TableName}`, async () => (await orNotFound(ctx.client(DynamoDBClient).send(new DescribeTableCommand({ TableName }))))?.Table);
+}
+
+/**
+ * The table's resource-based policy document, or undefined when it has none (DynamoDB answers
+ * PolicyNotFoundException) or the table is gone. Any other failure propagates (ERROR).
+ */
+export function tableResourcePolicy(ctx: CheckContext, tableArn: string): Promise<string | undefined> {
+  return ctx.memo(`table-policy:${tableArn}`, async () => {
+    try {
+      return (await orNotFound(ctx.client(DynamoDBClient).send(new GetResourcePolicyCommand({ ResourceArn: tableArn }))))?.Policy;
+    } catch (err) {
+      if ((err as { name?: unknown }).name === 'PolicyNotFoundException') return undefined;
+      throw err;
+    }
+  });
 }
 
 /** The partition and sort key of a table, with their attribute types. */

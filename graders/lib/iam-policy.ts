@@ -4,11 +4,18 @@
  * (GetRolePolicy, GetPolicyVersion) through its recorded session and hands the text in here.
  *
  * Deliberately conservative: anything this module cannot prove harmless (a Condition, NotAction,
- * NotResource, an uncatalogued service) is treated as granting, never as narrowing.
+ * NotResource, an uncatalogued service) is treated as granting, never as narrowing. Two things are
+ * proven harmless from the Service Authorization Reference: an action name a catalogued service does
+ * not define grants nothing (IAM ignores it; `sqs:DeleteMessageBatch` is authorised as
+ * `sqs:DeleteMessage`), and a grant on ARNs none of the action's resource types can take reaches
+ * nothing (`dynamodb:PutItem` on `table/orders/*`).
+ * Resource-based policies are read by `resourcePolicyStatements`, which keeps the statements that
+ * apply to one principal so they can be judged beside its identity policies.
  * Not modelled: policy variables such as `${aws:username}` (compared literally), permissions
- * boundaries, SCPs and resource-based policies.
+ * boundaries and SCPs.
  */
 import { ACTION_CATALOG } from './iam-action-catalog';
+import { ACTION_RESOURCE_TYPES, RESOURCE_ARN_FORMATS } from './iam-resource-types';
 
 export { ACTION_CATALOG };
 
@@ -201,6 +208,103 @@ export function parsePolicyDocument(doc: string, source: string): PolicyStatemen
   return [parseStatement(raw, 'Statement', source)];
 }
 
+export interface ResourcePolicyScope {
+  /** The ARN of the resource the policy is attached to: the Resource of statements that name none. */
+  resourceArn: string;
+  /** The principal being judged, e.g. a function's execution role ARN. */
+  principalArn: string;
+}
+
+/** Condition keys present only on requests a service principal makes for a resource, never on a role's own calls. */
+const SERVICE_SOURCE_KEYS = new Set(['aws:sourcearn', 'aws:sourceaccount', 'aws:sourceowner', 'aws:sourceorgid', 'aws:sourceorgpaths']);
+const PRINCIPAL_ARN_OPERATORS: Record<string, 'exact' | 'glob'> = { stringequals: 'exact', arnequals: 'glob', stringlike: 'glob', arnlike: 'glob' };
+
+function awsPrincipals(value: unknown): string[] | 'any' | undefined {
+  if (value === '*') return 'any';
+  if (!isJsonObject(value)) return undefined;
+  const aws = [value.AWS ?? []].flat().filter((p): p is string => typeof p === 'string');
+  return aws.includes('*') ? 'any' : aws;
+}
+
+/**
+ * Whether a resource-policy statement's principal is the judged one. Same-account grants to the
+ * account (`arn:aws:iam::<account>:root`, or the bare account id) only delegate to IAM policies and
+ * grant a role nothing by themselves; service principals are not the role. NotPrincipal in a Deny is
+ * not trusted to narrow.
+ */
+function principalApplies(raw: JsonObject, effect: PolicyEffect, principalArn: string): boolean {
+  if (raw.NotPrincipal !== undefined) {
+    const excluded = awsPrincipals(raw.NotPrincipal);
+    return effect === 'Allow' && excluded !== 'any' && !(excluded ?? []).includes(principalArn);
+  }
+  if (raw.Principal === undefined) return effect === 'Allow';
+  const named = awsPrincipals(raw.Principal);
+  return named === 'any' || (named ?? []).includes(principalArn);
+}
+
+/**
+ * The Condition left once what is known about the judged principal's own requests is applied:
+ * `undefined` when the statement cannot apply to them (it needs a service source key, or names
+ * other principals by aws:PrincipalArn), else the conditions still unknown.
+ */
+function remainingCondition(condition: unknown, principalArn: string): JsonObject | undefined {
+  if (!isJsonObject(condition)) return {};
+  const left: JsonObject = {};
+  for (const [operator, byKey] of Object.entries(condition)) {
+    const op = operator.toLowerCase().replace(/^for(any|all)value:/, '');
+    if (!isJsonObject(byKey)) return {};
+    const unknown: JsonObject = {};
+    for (const [key, values] of Object.entries(byKey)) {
+      const k = key.toLowerCase();
+      if (SERVICE_SOURCE_KEYS.has(k) && op !== 'null' && !op.endsWith('ifexists')) return undefined;
+      const how = PRINCIPAL_ARN_OPERATORS[op];
+      if (k === 'aws:principalarn' && how) {
+        const list = [values].flat().filter((v): v is string => typeof v === 'string');
+        const matches = list.some((v) => (how === 'exact' ? v === principalArn : matchesPattern(v, principalArn, RESOURCE_CASE)));
+        if (!matches) return undefined;
+        continue;
+      }
+      unknown[key] = values;
+    }
+    if (Object.keys(unknown).length > 0) left[operator] = unknown;
+  }
+  return left;
+}
+
+/**
+ * The statements of a resource-based policy (a table's or a queue's) that apply to one principal,
+ * as statements to judge beside its identity policies: in one account, a resource policy naming a
+ * role grants it access without any identity policy. Statements naming other principals, service
+ * principals or the account are left out; conditions that cannot be ruled out stay conditions.
+ */
+export function resourcePolicyStatements(doc: string, source: string, scope: ResourcePolicyScope): PolicyStatement[] {
+  const text = decodeDocument(doc, source);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new PolicyParseError(source, `document is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!isJsonObject(parsed)) throw new PolicyParseError(source, `document must be a JSON object, got ${describeJson(parsed)}`);
+  const raw = parsed.Statement;
+  if (raw === undefined) throw new PolicyParseError(source, 'document has no Statement');
+  const list: unknown[] = Array.isArray(raw) ? raw : [raw];
+  const applying: PolicyStatement[] = [];
+  list.forEach((stmt, i) => {
+    const where = Array.isArray(raw) ? `Statement[${i}]` : 'Statement';
+    if (!isJsonObject(stmt)) throw new PolicyParseError(source, `${where} must be an object, got ${describeJson(stmt)}`);
+    const effect = stmt.Effect === 'Deny' ? 'Deny' : 'Allow';
+    if (!principalApplies(stmt, effect, scope.principalArn)) return;
+    const condition = remainingCondition(stmt.Condition, scope.principalArn);
+    if (condition === undefined) return;
+    const { Principal: _p, NotPrincipal: _n, Condition: _c, ...rest } = stmt;
+    const normalised: JsonObject = { ...rest, ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}) };
+    if (normalised.Resource === undefined && normalised.NotResource === undefined) normalised.Resource = scope.resourceArn;
+    applying.push(parseStatement(normalised, where, source));
+  });
+  return applying;
+}
+
 /** IAM wildcard match (`*` any run, `?` one character); callers choose case rules: actions ignore case, ARNs do not. */
 export function matchesPattern(pattern: string, value: string, options: MatchOptions): boolean {
   return globMatch(pattern, value, options.caseInsensitive, false);
@@ -298,12 +402,24 @@ export function expandActionPattern(pattern: string): ActionExpansion {
   if (!catalogued) {
     return { service: servicePart, actions: hasWildcard(pattern) ? [] : [pattern], unknownService: true };
   }
-  const actions = catalogued.filter((a) => matchesPattern(pattern, a, ACTION_CASE));
-  if (actions.length === 0 && !hasWildcard(pattern)) {
-    // An exact name the catalog has not caught up with still grants that one action.
-    return { service: servicePart, actions: [pattern], unknownService: false };
+  // An exact name the service does not define grants nothing: IAM ignores it (Access Analyzer only
+  // warns). SAM's SQSPollerPolicy lists sqs:DeleteMessageBatch, which SQS authorises as
+  // sqs:DeleteMessage (SQS Developer Guide, "Amazon SQS batch actions": batch actions cannot be
+  // granted explicitly). The catalog is the service's complete list, so such a name is not an action.
+  return { service: servicePart, actions: catalogued.filter((a) => matchesPattern(pattern, a, ACTION_CASE)), unknownService: false };
+}
+
+/** Exact action names of catalogued services that the service does not define: they grant nothing, and no message should ask for them. */
+export function unrecognisedActions(statements: readonly PolicyStatement[]): string[] {
+  const names = new Set<string>();
+  for (const stmt of statements) {
+    for (const pattern of [...(stmt.actions ?? []), ...(stmt.notActions ?? [])]) {
+      if (hasWildcard(pattern)) continue;
+      const expansion = expandActionPattern(pattern);
+      if (!expansion.unknownService && expansion.actions.length === 0) names.add(pattern);
+    }
   }
-  return { service: servicePart, actions, unknownService: false };
+  return [...names].sort(compareText);
 }
 
 /** A granted action: a concrete name, or a pattern that reaches beyond the catalog and is judged as a pattern. */
@@ -346,7 +462,86 @@ function cancelledByDeny(denies: readonly PolicyStatement[], action: GrantedActi
   });
 }
 
+/**
+ * Variables of the reference's ARN formats whose values never contain `/` (the services' naming
+ * rules: DynamoDB table and index names are `[a-zA-Z0-9_.-]`, SQS queue names `[a-zA-Z0-9_-]`,
+ * Lambda function and Step Functions state machine names have no `/`). Any other variable may span
+ * several path segments (log group names, S3 keys), so it is read as `*`.
+ */
+const SEGMENT_VARIABLES = new Set(['Partition', 'Region', 'Account', 'TableName', 'IndexName', 'StreamLabel', 'BackupName', 'ExportName', 'ImportName', 'GlobalTableName', 'QueueName', 'FunctionName', 'StateMachineName']);
+
+type GlobToken = { kind: 'char'; c: string } | { kind: 'one' } | { kind: 'any' } | { kind: 'segment' };
+
+function policyGlob(pattern: string): GlobToken[] {
+  return [...pattern].map((c): GlobToken => (c === '*' ? { kind: 'any' } : c === '?' ? { kind: 'one' } : { kind: 'char', c }));
+}
+
+function arnFormatGlob(format: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
+  for (const part of format.split(/(\$\{[A-Za-z]+\})/)) {
+    const variable = part.match(/^\$\{([A-Za-z]+)\}$/)?.[1];
+    if (variable) tokens.push({ kind: SEGMENT_VARIABLES.has(variable) ? 'segment' : 'any' });
+    else tokens.push(...[...part].map((c): GlobToken => ({ kind: 'char', c })));
+  }
+  return tokens;
+}
+
+/** Whether one character can be read by both tokens (`segment` takes any character but `/`). */
+function tokensShareACharacter(a: GlobToken, b: GlobToken): boolean {
+  if (a.kind === 'char' && b.kind === 'char') return a.c === b.c;
+  if (a.kind === 'char') return b.kind !== 'segment' || a.c !== '/';
+  if (b.kind === 'char') return a.kind !== 'segment' || b.c !== '/';
+  return true;
+}
+
+/** Whether some string matches both globs: a search over pairs of positions, linear in their product. */
+function globsIntersect(a: readonly GlobToken[], b: readonly GlobToken[]): boolean {
+  const repeats = (t: GlobToken | undefined) => t?.kind === 'any' || t?.kind === 'segment';
+  const seen = new Set<number>();
+  const queue: Array<[number, number]> = [[0, 0]];
+  while (queue.length > 0) {
+    const [i, j] = queue.pop()!;
+    const key = i * (b.length + 1) + j;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (i === a.length && j === b.length) return true;
+    const ta = a[i];
+    const tb = b[j];
+    if (repeats(ta)) queue.push([i + 1, j]);
+    if (repeats(tb)) queue.push([i, j + 1]);
+    if (ta && tb && tokensShareACharacter(ta, tb)) {
+      // Read one character: a repeating token may stay for more, or is left behind.
+      queue.push([i + 1, j + 1]);
+      if (repeats(ta)) queue.push([i, j + 1]);
+      if (repeats(tb)) queue.push([i + 1, j]);
+    }
+  }
+  return false;
+}
+
+/**
+ * False only when the catalog proves the grant reaches nothing: the action acts on listed resource
+ * types and the granted ARN pattern matches none of their formats. Actions that take only `*`, and
+ * actions or services outside the catalog, are judged as reaching the pattern.
+ */
+export function actionCanReach(action: string, resourcePattern: string): boolean {
+  const colon = action.indexOf(':');
+  const service = action.slice(0, colon).toLowerCase();
+  const name = action.slice(colon + 1).toLowerCase();
+  const byAction = ACTION_RESOURCE_TYPES[service];
+  const formats = RESOURCE_ARN_FORMATS[service];
+  if (!byAction || !formats || hasWildcard(action)) return true;
+  const entry = Object.entries(byAction).find(([n]) => n.toLowerCase() === name);
+  if (!entry || entry[1] === '') return true;
+  const granted = policyGlob(resourcePattern);
+  return entry[1].split(' ').some((type) => {
+    const format = formats[type];
+    return format === undefined || globsIntersect(granted, arnFormatGlob(format));
+  });
+}
+
 function judgeGrant(allowance: Allowance, action: GrantedAction, resource: string): string | undefined {
+  if (!action.isPattern && !actionCanReach(action.name, resource)) return undefined;
   const rules = allowance.filter((rule) => rule.actions.some((p) => actionCoveredBy(action, p)));
   if (rules.length === 0) {
     return action.isPattern

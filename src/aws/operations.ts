@@ -38,7 +38,7 @@ const ACTION_ALIASES: Record<string, string> = {
 /** Operation-name prefixes that only read. */
 const READ_PREFIXES = ['Get', 'List', 'Describe', 'Query', 'Scan', 'BatchGet', 'Simulate', 'Lookup', 'Search', 'Filter', 'Head'];
 /** Reads whose names do not say so. */
-const READ_OPERATIONS = new Set(['events:TestEventPattern', 'states:ValidateStateMachineDefinition', 'iam:GenerateServiceLastAccessedDetails']);
+const READ_OPERATIONS = new Set(['events:TestEventPattern', 'states:ValidateStateMachineDefinition', 'iam:GenerateServiceLastAccessedDetails', 'apigateway:ExportApi']);
 /** Names that look like reads but change state or hand out access. */
 const NOT_READS = new Set(['sts:GetSessionToken', 'sts:GetFederationToken', 'lambda:GetFunctionUrlConfig']);
 

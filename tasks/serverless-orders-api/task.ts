@@ -34,6 +34,7 @@ export default defineTask({
         'lambda:GetFunctionConfiguration',
         'lambda:GetPolicy',
         'dynamodb:DescribeTable',
+        'dynamodb:GetResourcePolicy',
         'dynamodb:GetItem',
         'iam:ListRolePolicies',
         'iam:GetRolePolicy',

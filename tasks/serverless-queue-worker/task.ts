@@ -35,6 +35,7 @@ export default defineTask({
         'lambda:ListEventSourceMappings',
         'lambda:GetFunctionConfiguration',
         'dynamodb:DescribeTable',
+        'dynamodb:GetResourcePolicy',
         'dynamodb:GetItem',
         'iam:ListRolePolicies',
         'iam:GetRolePolicy',

@@ -13,6 +13,12 @@ const assessment = catalog.assessment('aws-serverless');
 const ordersApi = catalog.get('serverless-orders-api');
 const visibleIds = ordersApi.grader.checks.filter((c) => c.visibility === 'visible').map((c) => c.id);
 const onSubmit = ordersApi.grader.checks.filter((c) => c.visibility === 'on-submit');
+/** A task with an on-submit check and a fail/ fixture naming it (orders-api shows every check during the attempt). */
+const withOnSubmit = catalog
+  .ids()
+  .map((id) => catalog.get(id))
+  .flatMap((entry) => entry.grader.checks.filter((c) => c.visibility === 'on-submit').map((check) => ({ entry, check, fixture: listFixtureFiles(entry).find((f) => f.kind === 'fail' && (readBundle(f.file).expect?.failing ?? []).includes(check.id)) })))
+  .find((x) => x.fixture)!;
 
 let dataDir: string;
 beforeEach(() => {
@@ -102,8 +108,8 @@ describe('skillproof attempt', () => {
   });
 
   it('check hides a failing on-submit check, which submit then reveals with its hint', async () => {
-    const hiddenUntilSubmit = onSubmit[0]!;
-    const id = await startedId('serverless-orders-api', '--candidate', 'cand-7', '--replay', failFixture((failing) => failing.includes(hiddenUntilSubmit.id)));
+    const hiddenUntilSubmit = withOnSubmit.check;
+    const id = await startedId(withOnSubmit.entry.task.id, '--candidate', 'cand-7', '--replay', withOnSubmit.fixture!.file);
 
     const checked = await cli('attempt', 'check', id);
     expect(checked.out).toContain('visible checks only');

@@ -17,6 +17,7 @@ const calls = (kind: FixtureKind, name: string, operation: string) => readBundle
 const SPEC: FixtureSpec = [
   ['pass', 'cdk-solution', 'passes the reference CDK solution'],
   ['alt', 'console-defaults', 'passes a console build: 30 s over a 5 s function, maxReceiveCount "3" as a string, a hand-written queue-only policy'],
+  ['alt', 'sam-sqs-poller-policy', "passes SAM's SQSPollerPolicy with its batch action names, DynamoDBWritePolicy and the console's owner queue policy"],
   ['alt', 'alias-batching-window-recreated-mapping', 'passes a trigger on an alias with a batching window, still Creating at first, beside an old disabled mapping'],
   ['alt', 'sam-sqs-event', 'passes a SAM function with its own /candidate/ role, the default 3 s timeout and an SQS event reporting batch item failures'],
   ['fail', 'no-dlq', 'fails when orders-dlq does not exist'],
@@ -35,6 +36,8 @@ const SPEC: FixtureSpec = [
   ['fail', 'role-sqs-star', 'fails when the function role has sqs:* on *'],
   ['fail', 'role-managed-sqs-execution', 'fails when the function role uses the managed SQS policy that covers every queue'],
   ['fail', 'role-sends-to-dlq', 'fails when the function role may send to orders-dlq'],
+  ['fail', 'dlq-policy-lets-role-send', "fails when orders-dlq's queue policy lets the function role send to it"],
+  ['fail', 'table-policy-grants-scan', "fails when processed-orders' resource policy lets everyone, the role included, scan it"],
   ['fail', 'dlq-has-consumer', 'fails when a trigger on orders-dlq takes the dead letters away'],
   ['fail', 'good-message-not-processed', 'fails when the valid order is never stored'],
   ['fail', 'poison-swallowed', 'fails when the poison message is swallowed and never dead-lettered'],

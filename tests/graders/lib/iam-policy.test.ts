@@ -6,6 +6,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import {
   ACTION_CATALOG,
   type Allowance,
+  actionCanReach,
   evaluate,
   expandActionPattern,
   findExcessGrants,
@@ -15,6 +16,8 @@ import {
   parsePolicyDocument,
   PolicyParseError,
   type PolicyStatement,
+  resourcePolicyStatements,
+  unrecognisedActions,
 } from '../../../graders/lib/iam-policy';
 
 const TABLE = 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders';
@@ -286,9 +289,12 @@ describe('expandActionPattern', () => {
   it.each([
     ['ec2:*', { service: 'ec2', actions: [], unknownService: true }],
     ['ec2:RunInstances', { service: 'ec2', actions: ['ec2:RunInstances'], unknownService: true }],
-    ['dynamodb:NotYetCatalogued', { service: 'dynamodb', actions: ['dynamodb:NotYetCatalogued'], unknownService: false }],
   ])('keeps %s by name when the catalog cannot enumerate it', (pattern, expected) => {
     expect(expandActionPattern(pattern)).toEqual(expected);
+  });
+
+  it.each(['sqs:DeleteMessageBatch', 'sqs:ChangeMessageVisibilityBatch', 'dynamodb:PutItems'])('expands %s, a name its catalogued service does not define, to nothing', (pattern) => {
+    expect(expandActionPattern(pattern)).toEqual({ service: pattern.split(':')[0], actions: [], unknownService: false });
   });
 });
 
@@ -355,11 +361,14 @@ describe('findExcessGrants', () => {
     expect(findExcessGrants(statements, allowance)).toEqual([]);
   });
 
-  it('reports dynamodb:* on the table as every action outside the write allowance', () => {
+  it('reports dynamodb:* on the table as every action outside the write allowance that can act on a table', () => {
     const statements = statementsOf({ Effect: 'Allow', Action: 'dynamodb:*', Resource: TABLE });
     const excess = findExcessGrants(statements, WRITE_ALLOWANCE);
-    const expected = (ACTION_CATALOG.dynamodb ?? []).filter((a) => !WRITE_ACTIONS.includes(a));
+    const expected = (ACTION_CATALOG.dynamodb ?? []).filter((a) => !WRITE_ACTIONS.includes(a) && actionCanReach(a, TABLE));
     expect(excess.map((g) => g.action)).toEqual([...expected].sort());
+    expect(excess.map((g) => g.action)).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:ListTables']));
+    // Stream reads act on `table/<name>/stream/<label>`, which the table's own ARN is not.
+    expect(excess.map((g) => g.action)).not.toContain('dynamodb:GetRecords');
     expect(excess).toContainEqual({
       action: 'dynamodb:DeleteTable',
       resource: TABLE,
@@ -514,5 +523,100 @@ describe('findMissingGrants', () => {
 
   it('returns nothing when every required permission is granted', () => {
     expect(findMissingGrants(statements, [{ action: 'dynamodb:UpdateItem', resource: `${TABLE}/index/byDate` }])).toEqual([]);
+  });
+});
+
+/** SAM's SQSPollerPolicy template for one queue (serverless-application-model, policy_templates.json). */
+const SQS_POLLER_POLICY = {
+  Effect: 'Allow',
+  Action: ['sqs:ChangeMessageVisibility', 'sqs:ChangeMessageVisibilityBatch', 'sqs:DeleteMessage', 'sqs:DeleteMessageBatch', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+  Resource: QUEUE,
+};
+const CONSUME_ALLOWANCE: Allowance = [{ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], resources: [QUEUE] }];
+
+describe('action names a service does not define', () => {
+  it("finds nothing in SAM's SQSPollerPolicy against a consume-only allowance: the batch names grant nothing", () => {
+    expect(findExcessGrants(statementsOf(SQS_POLLER_POLICY), CONSUME_ALLOWANCE)).toEqual([]);
+  });
+
+  it('lists them, so a message can say they grant nothing instead of asking for them', () => {
+    expect(unrecognisedActions(statementsOf(SQS_POLLER_POLICY))).toEqual(['sqs:ChangeMessageVisibilityBatch', 'sqs:DeleteMessageBatch']);
+  });
+
+  it('does not let them satisfy a required permission either', () => {
+    const statements = statementsOf({ Effect: 'Allow', Action: 'sqs:DeleteMessageBatch', Resource: QUEUE });
+    expect(findMissingGrants(statements, [{ action: 'sqs:DeleteMessage', resource: QUEUE }])).toEqual([{ action: 'sqs:DeleteMessage', resource: QUEUE, decision: 'implicit-deny' }]);
+  });
+});
+
+describe('grants on ARNs an action cannot act on', () => {
+  it.each([
+    ['dynamodb:PutItem', `${TABLE}/*`, false],
+    ['dynamodb:DescribeTable', `${TABLE}/index/*`, false],
+    ['dynamodb:PutItem', `${TABLE}*`, true],
+    ['dynamodb:PutItem', '*', true],
+    ['dynamodb:Query', `${TABLE}/*`, true],
+    ['dynamodb:GetRecords', `${TABLE}/*`, true],
+    ['dynamodb:GetRecords', TABLE, false],
+    ['sqs:SendMessage', `${QUEUE}/*`, false],
+    ['sqs:SendMessage', 'arn:aws:sqs:*:*:orders-*', true],
+    ['logs:PutLogEvents', 'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/orders:*', true],
+    ['xray:PutTraceSegments', 'arn:aws:xray:eu-west-1:111122223333:anything', true],
+    ['ec2:RunInstances', 'arn:aws:ec2:eu-west-1:111122223333:instance/*', true],
+  ])('%s on %s can reach something: %s', (action, resource, expected) => {
+    expect(actionCanReach(action, resource)).toBe(expected);
+  });
+
+  it('finds nothing in [tableArn, tableArn + "/*"] with the write actions (the CDK/SAM/Terraform idiom)', () => {
+    const statements = statementsOf({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'], Resource: [TABLE, `${TABLE}/*`] });
+    expect(findExcessGrants(statements, WRITE_ALLOWANCE)).toEqual([]);
+  });
+
+  it('still reports what the actions can reach under the table: stream reads on tableArn/*', () => {
+    const statements = statementsOf({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetRecords'], Resource: [TABLE, `${TABLE}/*`] });
+    expect(findExcessGrants(statements, WRITE_ALLOWANCE)).toEqual([expect.objectContaining({ action: 'dynamodb:GetRecords', resource: `${TABLE}/*` })]);
+  });
+});
+
+describe('resourcePolicyStatements', () => {
+  const ROLE = 'arn:aws:iam::111122223333:role/candidate/orders-handler-role';
+  const scope = { resourceArn: TABLE, principalArn: ROLE };
+  const source = 'resource policy of table orders';
+  const read = (...statements: object[]) => resourcePolicyStatements(policy(...statements), source, scope);
+
+  it('keeps what the policy grants the role itself, on the resource it is attached to when it names none', () => {
+    const statements = read({ Sid: 'RoleScans', Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['dynamodb:Scan', 'dynamodb:PutItem'] });
+    expect(statements).toEqual([{ sid: 'RoleScans', effect: 'Allow', actions: ['dynamodb:Scan', 'dynamodb:PutItem'], resources: [TABLE], hasCondition: false, source }]);
+    expect(findExcessGrants(statements, WRITE_ALLOWANCE)).toEqual([expect.objectContaining({ action: 'dynamodb:Scan', source, sid: 'RoleScans' })]);
+  });
+
+  it('keeps what it grants everyone, "*" or {"AWS": "*"}', () => {
+    expect(read({ Effect: 'Allow', Principal: '*', Action: 'dynamodb:GetItem', Resource: TABLE }, { Effect: 'Allow', Principal: { AWS: ['*'] }, Action: 'dynamodb:Scan', Resource: TABLE })).toHaveLength(2);
+  });
+
+  it.each([
+    ['another role', { Principal: { AWS: 'arn:aws:iam::111122223333:role/candidate/reporting' } }],
+    ['the account, which only delegates to IAM policies', { Principal: { AWS: 'arn:aws:iam::111122223333:root' } }],
+    ['a service principal', { Principal: { Service: 'events.amazonaws.com' } }],
+    ['everyone, but only on behalf of a source resource', { Principal: '*', Condition: { ArnEquals: { 'aws:SourceArn': 'arn:aws:sns:eu-west-1:111122223333:orders' } } }],
+    ['everyone whose PrincipalArn is another role', { Principal: '*', Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/other' } } }],
+  ])('leaves out a statement naming %s', (_name, who) => {
+    expect(read({ Effect: 'Allow', Action: 'dynamodb:Scan', Resource: TABLE, ...who })).toEqual([]);
+  });
+
+  it('settles an aws:PrincipalArn condition naming the role, and keeps other conditions as conditions', () => {
+    const [settled] = read({ Effect: 'Allow', Principal: '*', Action: 'dynamodb:Scan', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/candidate/*' } } });
+    const [open] = read({ Effect: 'Allow', Principal: '*', Action: 'dynamodb:Scan', Condition: { Bool: { 'aws:SecureTransport': 'true' } } });
+    expect([settled?.hasCondition, open?.hasCondition]).toEqual([false, true]);
+  });
+
+  it('keeps a Deny that applies to the role, so it can cancel identity grants', () => {
+    const identity = statementsOf({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Scan'], Resource: TABLE });
+    const denies = read({ Effect: 'Deny', Principal: '*', Action: 'dynamodb:Scan' });
+    expect(findExcessGrants([...identity, ...denies], WRITE_ALLOWANCE)).toEqual([]);
+  });
+
+  it('names the policy in its errors', () => {
+    expect(() => resourcePolicyStatements('{"Statement": 3}', source, scope)).toThrow(/resource policy of table orders: Statement must be an object/);
   });
 });
