@@ -1,5 +1,5 @@
 /** CloudWatch alarms: finding them, what they watch, and whether an error alarm would do its job. */
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type ComparisonOperator, type Dimension, type MetricAlarm, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type Dimension, type MetricAlarm, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { CheckContext } from '../../src/model/grader';
 import { allPages } from './aws-calls';
 
@@ -338,10 +338,16 @@ function evaluateExpression(expression: string, queries: Map<string, MetricDataQ
     while (peek() === '*' || peek() === '/') v = take() === '*' ? v * unary() : v / unary();
     return v;
   };
-  const unary = (): number => (peek() === '-' ? (take(), -unary()) : power());
+  const unary = (): number => {
+    if (peek() !== '-') return power();
+    take('-');
+    return -unary();
+  };
   const power = (): number => {
     const base = primary();
-    return peek() === '^' ? (take(), base ** unary()) : base;
+    if (peek() !== '^') return base;
+    take('^');
+    return base ** unary();
   };
   const primary = (): number => {
     const token = take();
@@ -355,7 +361,10 @@ function evaluateExpression(expression: string, queries: Map<string, MetricDataQ
     if (peek() === '(') {
       take('(');
       const args = [sum()];
-      while (peek() === ',') (take(), args.push(sum()));
+      while (peek() === ',') {
+        take(',');
+        args.push(sum());
+      }
       take(')');
       if (token === 'FILL') return args[0]!;
       if (token === 'ABS' && args.length === 1) return Math.abs(args[0]!);
