@@ -154,6 +154,7 @@ export function register(program: Command, io: CliIo): void {
           adminRoleName: opts.adminRole,
           pool: accountPool,
           template: result.template,
+          accountQuotas: result.accountQuotas,
           freezeAt,
           onProgress: (p) => io.err(progressLine(p)),
         });

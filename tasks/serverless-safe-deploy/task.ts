@@ -44,6 +44,8 @@ export default defineTask({
       probeResources: { 'lambda:InvokeFunction': ['arn:aws:lambda:{region}:{account}:function:pricing-service', 'arn:aws:lambda:{region}:{account}:function:pricing-service:*'] },
     },
     seed: [],
+    // Lambda keeps 100 of the account's concurrency unreserved, so reserving any needs a quota above 100; 110 leaves room for up to 10.
+    accountQuotas: [{ serviceCode: 'lambda', quotaCode: 'L-B99A9384', name: 'Concurrent executions', minimum: 110, why: 'reserved concurrency for pricing-service: Lambda keeps 100 unreserved, so a lower quota refuses every reservation' }],
     budgetUsd: 5,
   },
   passRule: { passMark: 1 },
