@@ -1,4 +1,4 @@
-import type { Blueprint, SeedResource } from '../../src/model/task';
+import type { AccountQuota, Blueprint, SeedResource } from '../../src/model/task';
 
 /** One task's part of a sandbox: the task id (for error messages) and its parsed blueprint. */
 export interface SandboxPart {
@@ -63,8 +63,20 @@ export function mergeBlueprints(parts: readonly SandboxPart[]): Blueprint {
       probeResources: mergeProbeResources(blueprints),
     },
     seed: [...seeds.values()].map((s) => s.seed),
+    ...(blueprints.some((b) => b.accountQuotas?.length) ? { accountQuotas: mergeAccountQuotas(blueprints) } : {}),
     budgetUsd: blueprints.reduce((sum, b) => sum + b.budgetUsd, 0),
   };
+}
+
+/** Each quota once, at the highest minimum any task needs (with that task's reason). */
+export function mergeAccountQuotas(blueprints: readonly Blueprint[]): AccountQuota[] {
+  const byCode = new Map<string, AccountQuota>();
+  for (const quota of blueprints.flatMap((b) => b.accountQuotas ?? [])) {
+    const key = `${quota.serviceCode}/${quota.quotaCode}`;
+    const existing = byCode.get(key);
+    if (!existing || quota.minimum > existing.minimum) byCode.set(key, quota);
+  }
+  return [...byCode.values()];
 }
 
 /** A probe scoped in every task that has it keeps the union of its resources; scoped in none, it stays unscoped. */

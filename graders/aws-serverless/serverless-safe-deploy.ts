@@ -1,15 +1,17 @@
 import type { AliasConfiguration, FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { defineGrader, error, fail, pass, type CheckContext } from '../../src';
-import { alarmSignal, describeMetricAlarms, errorAlarmProblems, lambdaMetricScope, type AlarmSignal, type WatchedMetric } from '../lib/cloudwatch';
+import { alarmSignal, alarmWindow, describeMetricAlarms, ERROR_ALARM_LIMITS, errorAlarmProblems, lambdaMetricScope, type AlarmSignal, type WatchedMetric } from '../lib/cloudwatch';
 import { describeLogGroup } from '../lib/cloudwatch-logs';
 import { getFunctionConfiguration } from '../lib/lambda';
 import {
+  accountConcurrency,
   aliasRouting,
   describeFunctionError,
   getAlias,
   invokeQualifier,
   isPublishedVersion,
+  LAMBDA_UNRESERVED_FLOOR,
   listPublishedVersions,
   loggingOf,
   qualifiedArn,
@@ -65,6 +67,8 @@ const newestVersion = (versions: string[]) => versions.reduce((a, b) => (Number(
 function whyNotTheAliasErrors(name: string, m: WatchedMetric, release: string): string {
   const scope = lambdaMetricScope(m);
   switch (scope?.kind) {
+    case 'unreadable':
+      return `${name} reads the Metrics Insights query ${m.insights?.query ?? ''}, but ${scope.reason}`;
     case undefined:
       return `${name} watches ${m.metricName} in namespace ${m.namespace}, not AWS/Lambda`;
     case 'unpublished':
@@ -92,7 +96,7 @@ function aliasErrorAlarms(alarms: MetricAlarm[], versions: string[]): { matches:
   for (const alarm of alarms) {
     const signal = alarmSignal(alarm);
     const name = alarm.AlarmName ?? '(unnamed)';
-    const ours = signal.inputs.filter((m) => Object.values(m.dimensions).some((v) => v.includes(FUNCTION_NAME)));
+    const ours = signal.inputs.filter((m) => Object.values(m.dimensions).some((v) => v.includes(FUNCTION_NAME)) || m.insights?.query.includes(FUNCTION_NAME));
     const errors = ours.find((m) => {
       const scope = lambdaMetricScope(m);
       return (
@@ -121,9 +125,14 @@ function summariseAlarm(a: AliasErrorAlarm) {
   const { alarm, signal, errors } = a;
   return {
     name: alarm.AlarmName,
-    watches: signal.compared.kind === 'expression' ? `expression ${signal.compared.expression}` : `${errors.stat ?? '?'} of Errors ${JSON.stringify(errors.dimensions)}`,
+    watches:
+      signal.compared.kind === 'expression'
+        ? `expression ${signal.compared.expression}`
+        : errors.insights
+          ? `Metrics Insights query ${errors.insights.query}`
+          : `${errors.stat ?? '?'} of Errors ${JSON.stringify(errors.dimensions)}`,
     condition: `${alarm.ComparisonOperator} ${alarm.Threshold}`,
-    period: errors.period ?? alarm.Period,
+    period: alarm.Period ?? errors.period,
     datapointsToAlarm: `${alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods} of ${alarm.EvaluationPeriods}`,
     treatMissingData: alarm.TreatMissingData ?? 'missing',
     state: alarm.StateValue,
@@ -222,19 +231,29 @@ export default defineGrader({
       },
     },
     {
-      // Passes when the function has reserved concurrency of at least 1.
+      // Passes when the function has reserved concurrency of at least 1 (ERROR, not FAIL, when the sandbox account's quota leaves nothing to reserve).
       id: 'reserved-concurrency',
       title: 'pricing-service has reserved concurrency',
       points: 10,
       critical: true,
       dependsOn: ['function-exists'],
-      hint: 'Reserve concurrency in the function\'s concurrency settings (reserved concurrency, not provisioned). Zero would stop the function from running at all.',
+      hint: 'Reserve concurrency in the function\'s concurrency settings (reserved concurrency, not provisioned). Zero would stop the function from running at all. If Lambda refuses because the account\'s unreserved concurrency would drop below its minimum, that is the sandbox\'s fault: grading reports it as an error, not a failure.',
       async run(ctx) {
         const concurrency = await reservedConcurrency(ctx, FUNCTION_NAME);
         const resource = functionArn(ctx);
         if (!concurrency) return error(`the function ${FUNCTION_NAME} disappeared while grading; grade again`, { resource });
         const detail = { expected: 'reserved concurrency of at least 1', actual: concurrency.reserved ?? 'not set', resource };
-        if (concurrency.reserved === undefined) return fail('no reserved concurrency: the function draws on the account\'s unreserved pool', detail);
+        if (concurrency.reserved === undefined) {
+          // Lambda refuses any reservation that leaves less than 100 unreserved; on such an account the candidate could not have set it.
+          const account = await accountConcurrency(ctx);
+          if (account.reservable === 0) {
+            return error(
+              `the sandbox account cannot reserve concurrency for any function: its Lambda concurrency quota in ${ctx.region} is ${account.limit ?? 'unknown'} with ${account.unreserved} unreserved, and Lambda keeps ${LAMBDA_UNRESERVED_FLOOR} unreserved. This is the sandbox's fault, not yours: SkillProof must raise the quota "Concurrent executions" (L-B99A9384), then grade again`,
+              { ...detail, actual: { reserved: 'not set', accountConcurrency: account } },
+            );
+          }
+          return fail('no reserved concurrency: the function draws on the account\'s unreserved pool', { ...detail, actual: { reserved: 'not set', accountConcurrency: account } });
+        }
         if (concurrency.reserved < 1) return fail('reserved concurrency is 0, so every invocation is throttled', detail);
         return pass(`reserved concurrency is ${concurrency.reserved}`, detail);
       },
@@ -318,7 +337,11 @@ export default defineGrader({
         const { matches } = await theAliasAlarms(ctx);
         const judged = matches.map((m) => ({ ...summariseAlarm(m), problems: errorAlarmProblems(m.alarm, m.signal, m.errors) }));
         const good = matches.filter((_, i) => judged[i]!.problems.length === 0);
-        const detail = { expected: 'fires on 5 errors (Sum), a 10 % error rate (Average) or any error (Maximum), within 15 minutes, periods <= 5 minutes; quiet with no errors', actual: judged };
+        const { errorsThatMustTrip: e, errorRateThatMustTrip: rate, maxPeriodSeconds, maxSecondsToAlarm } = ERROR_ALARM_LIMITS;
+        const detail = {
+          expected: `breaches in a period with ${e} errors among ${Math.round(e / rate)} invocations (${rate * 100} %), not in a period without errors; a static threshold; periods <= ${maxPeriodSeconds} s; fires within ${maxSecondsToAlarm / 60} minutes; missing data not breaching`,
+          actual: judged,
+        };
         if (good.length === 0) {
           return fail(judged.map((j) => `${j.name}: ${j.problems.join('; ')}`).join(' | '), { ...detail, ...(matches[0]?.alarm.AlarmArn ? { resource: matches[0].alarm.AlarmArn } : {}) });
         }
@@ -326,23 +349,34 @@ export default defineGrader({
       },
     },
     {
-      // Passes when none of the well-formed alias error alarms is in state ALARM (OK and INSUFFICIENT_DATA are fine).
+      // Passes when no sensible alias error alarm is in ALARM on current data: an alarm in ALARM counts only if its own data over its evaluation window still breaches.
       id: 'alarm-not-firing',
       title: 'The alias error alarm is not firing',
       points: 5,
       critical: true,
       dependsOn: ['alarm-sensible'],
-      hint: 'An alarm in ALARM says callers of live are getting errors right now. Find out why in the function\'s logs, then fix or roll back; the alarm recovers once its periods hold no more errors.',
+      hint: 'An alarm in ALARM on current data says callers of live are getting errors right now. Find out why in the function\'s logs, then fix or roll back; the alarm recovers once its periods hold no more errors. An alarm that only holds an old ALARM state (no data since) is not held against you.',
       async run(ctx) {
         const { matches } = await theAliasAlarms(ctx);
         const sensible = matches.filter((m) => errorAlarmProblems(m.alarm, m.signal, m.errors).length === 0);
-        const states = Object.fromEntries(sensible.map((m) => [m.alarm.AlarmName ?? '(unnamed)', m.alarm.StateValue ?? 'unknown']));
-        const firing = sensible.filter((m) => m.alarm.StateValue === 'ALARM');
-        const detail = { expected: 'OK or INSUFFICIENT_DATA', actual: states };
-        if (firing.length > 0) {
-          const a = firing[0]!.alarm;
-          const since = a.StateUpdatedTimestamp ? ` since ${a.StateUpdatedTimestamp.toISOString()}` : '';
-          return fail(`${a.AlarmName} is in ALARM${since}: ${a.StateReason ?? 'no reason given'}`, { ...detail, ...(a.AlarmArn ? { resource: a.AlarmArn } : {}) });
+        const now = ctx.now();
+        const judged = await Promise.all(
+          sensible.map(async (m) => {
+            if (m.alarm.StateValue !== 'ALARM') return { alarm: m.alarm, state: m.alarm.StateValue ?? 'unknown', firing: false };
+            // TreatMissingData "ignore" keeps ALARM while no data arrives, e.g. after errors SkillProof's own earlier probes met: only current data counts.
+            const window = await alarmWindow(ctx, m.alarm, now);
+            const breaching = window.datapoints.filter((p) => p.breaching).map((p) => `${p.value} at ${p.at.toISOString()}`);
+            const state = window.stillBreaching ? `ALARM, breaching since ${window.from.toISOString()}: ${breaching.join(', ')}` : `ALARM held from ${m.alarm.StateTransitionedTimestamp?.toISOString() ?? 'earlier'}, but no data since ${window.from.toISOString()} breaches`;
+            return { alarm: m.alarm, state, firing: window.stillBreaching };
+          }),
+        );
+        const states = Object.fromEntries(judged.map((j) => [j.alarm.AlarmName ?? '(unnamed)', j.state]));
+        const detail = { expected: 'OK or INSUFFICIENT_DATA, or an ALARM state its current data no longer supports', actual: states };
+        const firing = judged.find((j) => j.firing);
+        if (firing) {
+          const a = firing.alarm;
+          const since = a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp;
+          return fail(`${a.AlarmName} is in ALARM${since ? ` since ${since.toISOString()}` : ''} and its data still breaches (${a.StateReason ?? 'no reason given'}): callers of ${ALIAS_NAME} are getting errors`, { ...detail, ...(a.AlarmArn ? { resource: a.AlarmArn } : {}) });
         }
         return pass(Object.entries(states).map(([name, state]) => `${name} is ${state}`).join('; '), { ...detail, ...(sensible[0]?.alarm.AlarmArn ? { resource: sensible[0].alarm.AlarmArn } : {}) });
       },

@@ -1,5 +1,5 @@
 /** How a function is shipped: published versions, aliases and their weighted routing, reserved concurrency, invoking a qualifier. */
-import { GetAliasCommand, GetFunctionConcurrencyCommand, InvokeCommand, LambdaClient, ListVersionsByFunctionCommand, type AliasConfiguration, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand, GetAliasCommand, GetFunctionConcurrencyCommand, InvokeCommand, LambdaClient, ListVersionsByFunctionCommand, type AliasConfiguration, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { classifyFailure } from '../../src/aws/errors';
 import type { CheckContext } from '../../src/model/grader';
 import { allPages, orNotFound } from './aws-calls';
@@ -63,6 +63,33 @@ export async function reservedConcurrency(ctx: CheckContext, functionName: strin
   const res = await orNotFound(ctx.client(LambdaClient).send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })));
   if (!res) return undefined;
   return res.ReservedConcurrentExecutions === undefined ? {} : { reserved: res.ReservedConcurrentExecutions };
+}
+
+/**
+ * Lambda keeps this much of the account's concurrency unreserved: a function can reserve at most the
+ * unreserved concurrency minus 100 (Lambda developer guide, "Configuring reserved concurrency";
+ * PutFunctionConcurrency). Accounts whose quota is lower (new accounts often get 10) cannot reserve any.
+ */
+export const LAMBDA_UNRESERVED_FLOOR = 100;
+
+export interface AccountConcurrency {
+  /** AccountLimit.ConcurrentExecutions: the account's concurrency quota in this region. */
+  limit?: number;
+  /** AccountLimit.UnreservedConcurrentExecutions: what no function has reserved. */
+  unreserved?: number;
+  /** The largest reservation Lambda would accept for a function that has none now (0: none at all). */
+  reservable?: number;
+}
+
+/** The account's Lambda concurrency quota and how much of it a function could still reserve (GetAccountSettings). */
+export async function accountConcurrency(ctx: CheckContext): Promise<AccountConcurrency> {
+  const res = await ctx.client(LambdaClient).send(new GetAccountSettingsCommand({}));
+  const limit = res.AccountLimit?.ConcurrentExecutions;
+  const unreserved = res.AccountLimit?.UnreservedConcurrentExecutions;
+  return {
+    ...(limit !== undefined ? { limit } : {}),
+    ...(unreserved !== undefined ? { unreserved, reservable: Math.max(0, unreserved - LAMBDA_UNRESERVED_FLOOR) } : {}),
+  };
 }
 
 /** Where a function version logs and in which format, with Lambda's defaults when its configuration does not say. */

@@ -170,6 +170,7 @@ export function register(program: Command, io: CliIo): void {
           adminRoleName: opts.adminRole,
           pool: accountPool,
           template: result.template,
+          accountQuotas: result.accountQuotas,
           freezeAt,
           onProgress: (p) => progress.line(progressLine(p)),
         }).finally(() => progress.done());

@@ -79,10 +79,31 @@ export const blueprintSchema = z.strictObject({
     probeResources: z.record(iamAction, z.array(z.string().regex(/^arn:aws[\w-]*:[a-z0-9-]+:/, 'must be an ARN pattern such as "arn:aws:sqs:{region}:{account}:orders-queue"')).min(1)).default({}),
   }),
   seed: z.array(seedSchema).default([]),
+  /**
+   * Service quotas the sandbox account must have for a candidate to be able to pass (a new account's
+   * Lambda concurrency of 10 makes reserved concurrency impossible). `skillproof sandbox deploy` reads
+   * each one (Service Quotas) and refuses an account below the minimum, naming the quota.
+   */
+  accountQuotas: z
+    .array(
+      z.strictObject({
+        /** Service Quotas service code, e.g. "lambda". */
+        serviceCode: z.string().regex(/^[a-z0-9-]+$/, 'must be a Service Quotas service code such as "lambda"'),
+        /** Service Quotas quota code, e.g. "L-B99A9384" (Lambda concurrent executions). */
+        quotaCode: z.string().regex(/^L-[0-9A-F]{8}$/, 'must be a Service Quotas quota code such as "L-B99A9384"'),
+        /** The quota's name as Service Quotas shows it, for messages. */
+        name: z.string().min(3),
+        minimum: z.number().positive(),
+        /** Why the task needs it, for the operator who has to raise it. */
+        why: z.string().min(10),
+      }),
+    )
+    .optional(),
   /** Monthly budget for the sandbox, in USD; an alert fires at 80 %. */
   budgetUsd: z.number().positive().max(1000),
 });
 export type Blueprint = z.infer<typeof blueprintSchema>;
+export type AccountQuota = NonNullable<Blueprint['accountQuotas']>[number];
 
 export const passRuleSchema = z.strictObject({
   /** Fraction of scored points needed, 0..1. Critical checks must pass whatever the score. */

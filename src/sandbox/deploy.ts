@@ -1,6 +1,8 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { ATTEMPT_TAG, FREEZE_AT_PARAMETER, sandboxStackName } from '../../cdk/lib/sandbox-naming';
 import { parseSandboxOutputs, type SandboxOutputs } from '../../cdk/lib/sandbox-outputs';
+import type { AccountQuota } from '../model/task';
+import { checkAccountQuotas } from './quotas';
 import { adminCredentials, checkPool, SandboxError, type SandboxTarget } from './session';
 import { describeStack, watchStack, type WatchOptions } from './stack-watch';
 
@@ -15,6 +17,8 @@ export interface DeployOptions extends SandboxTarget, WatchOptions {
   freezeAt: Date;
   /** Accounts sandboxes may be deployed into. */
   pool: readonly string[];
+  /** Service quotas the tasks need (their blueprints' accountQuotas, merged); checked before anything is created. */
+  accountQuotas?: readonly AccountQuota[];
 }
 
 export interface DeployResult {
@@ -32,7 +36,8 @@ export function formatFreezeAt(date: Date): string {
 
 /**
  * Creates an attempt's sandbox stack in a pool account with one CreateStack call, as the account's
- * administration role, and reports progress until it is complete; returns the stack's outputs.
+ * administration role, and reports progress until it is complete; returns the stack's outputs. An
+ * account below a quota the tasks need is refused first, so no candidate gets a sandbox they cannot pass in.
  */
 export async function deploySandbox(options: DeployOptions): Promise<DeployResult> {
   checkPool(options.accountId, options.pool);
@@ -46,6 +51,7 @@ export async function deploySandbox(options: DeployOptions): Promise<DeployResul
   if (options.freezeAt.getTime() <= now()) throw new SandboxError('bad-input', `the freeze time ${options.freezeAt.toISOString()} is in the past`);
 
   const credentials = await adminCredentials(options, `deploy-${options.attemptId}`);
+  await checkAccountQuotas({ accountId: options.accountId, region: options.region, credentials }, options.accountQuotas ?? []);
   const cfn = new CloudFormationClient({ region: options.region, credentials });
   const where = `account ${options.accountId} (${options.region})`;
   try {

@@ -8,4 +8,5 @@ export { deploySandbox, formatFreezeAt, MAX_TEMPLATE_BODY_BYTES, type DeployOpti
 export { destroySandbox, freezeSandbox, type DestroyResult, type ExistingSandboxOptions, type FreezeResult } from './operations';
 export { checkPool, parsePool, POOL_ENV, SandboxError, type SandboxErrorCode, type SandboxTarget } from './session';
 export type { StackProgress } from './stack-watch';
+export { checkAccountQuotas, type QuotaReading, type QuotaTarget } from './quotas';
 export { resolveSandboxTasks, synthSandbox, type SandboxContents, type SandboxTask, type SynthOptions, type SynthResult } from './synth';

@@ -13,7 +13,8 @@ export type SandboxErrorCode =
   | 'failed'
   | 'timeout'
   | 'expired'
-  | 'frozen';
+  | 'frozen'
+  | 'quota-too-low';
 
 /** An error a person will read: what happened, where (account, stack), and what to do. */
 export class SandboxError extends Error {

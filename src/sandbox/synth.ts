@@ -6,7 +6,8 @@ import { App } from 'aws-cdk-lib';
 import { sandboxStackName } from '../../cdk/lib/sandbox-naming';
 import { TaskSandboxStack, type TaskSandboxStackProps } from '../../cdk/lib/task-sandbox-stack';
 import { loadCatalog, REPO_ROOT } from '../catalog/load';
-import type { Blueprint } from '../model/task';
+import { mergeAccountQuotas } from '../../cdk/lib/blueprint-merge';
+import type { AccountQuota, Blueprint } from '../model/task';
 import { SandboxError } from './session';
 
 /** What a sandbox needs from a task; a catalog TaskDefinition is one. */
@@ -37,6 +38,8 @@ export interface SynthResult {
   templatePath?: string;
   externalId: string;
   timeLimitMinutes: number;
+  /** Service quotas the account must have for these tasks (deploy checks them). */
+  accountQuotas: AccountQuota[];
 }
 
 /** The tasks a sandbox hosts and the candidate's time for all of them. */
@@ -112,7 +115,8 @@ export function synthSandbox(source: readonly string[] | readonly SandboxTask[],
       budgetAlertEmails: options.budgetAlertEmails,
     });
     const template = app.synth().getStackByName(stackName).template as Record<string, unknown>;
-    const result: SynthResult = { stackName, tasks: tasks.map((t) => t.id), template, externalId, timeLimitMinutes };
+    const accountQuotas = mergeAccountQuotas(tasks.map((t) => t.blueprint));
+    const result: SynthResult = { stackName, tasks: tasks.map((t) => t.id), template, externalId, timeLimitMinutes, accountQuotas };
     if (outDir !== undefined) {
       mkdirSync(outDir, { recursive: true });
       result.templatePath = resolve(outDir, `${stackName}.template.json`);

@@ -47,4 +47,15 @@ describe('mergeBlueprints', () => {
   it('needs at least one blueprint', () => {
     expect(() => mergeBlueprints([])).toThrow(/at least one/);
   });
+
+  it('keeps each account quota once, at the highest minimum a task needs, and adds none when no task declares one', () => {
+    const quota = (minimum: number) => ({ serviceCode: 'lambda', quotaCode: 'L-B99A9384', name: 'Concurrent executions', minimum, why: `a reservation of ${minimum - 100}` });
+    const merged = mergeBlueprints([
+      { id: 'a', blueprint: { ...blueprint({}), accountQuotas: [quota(110)] } },
+      { id: 'b', blueprint: { ...blueprint({}), accountQuotas: [quota(150)] } },
+      { id: 'c', blueprint: blueprint({}) },
+    ]);
+    expect(merged.accountQuotas).toEqual([quota(150)]);
+    expect(mergeBlueprints([{ id: 'c', blueprint: blueprint({}) }])).not.toHaveProperty('accountQuotas');
+  });
 });

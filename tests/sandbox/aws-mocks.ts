@@ -1,5 +1,7 @@
 import { CloudFormationClient, type StackEvent } from '@aws-sdk/client-cloudformation';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -8,27 +10,29 @@ export function mockAws() {
   const sts = mockClient(STSClient);
   const cfn = mockClient(CloudFormationClient);
   const iam = mockClient(IAMClient);
+  const quotas = mockClient(ServiceQuotasClient);
+  const lambda = mockClient(LambdaClient);
+  const all = [sts, cfn, iam, quotas, lambda];
   return {
     sts,
     cfn,
     iam,
+    quotas,
+    lambda,
     /** Command names across all clients, in call order. */
     calls(): string[] {
       // Sinon numbers every call it records across all stubs (callId), which gives the global order.
       const order = (call: object) => (call as { callId: number }).callId;
-      return [...sts.calls(), ...cfn.calls(), ...iam.calls()]
+      return all
+        .flatMap((mock) => mock.calls())
         .sort((a, b) => order(a) - order(b))
         .map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
     },
     reset() {
-      sts.reset();
-      cfn.reset();
-      iam.reset();
+      all.forEach((mock) => mock.reset());
     },
     restore() {
-      sts.restore();
-      cfn.restore();
-      iam.restore();
+      all.forEach((mock) => mock.restore());
     },
   };
 }

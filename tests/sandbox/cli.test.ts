@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { CliError, type CliIo } from '../../src/cli/io';
@@ -85,6 +86,16 @@ describe('skillproof sandbox', () => {
     const json = await runWith({ interactive: true }, ...args, '--json');
     expect(json.err).toBe('');
     expect(JSON.parse(json.out)).toMatchObject({ stackName: 'skillproof-t1' });
+  });
+
+  it("deploy of an assessment checks the quotas its tasks declare, and refuses a low one with exit 1", async () => {
+    aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
+    aws.quotas.on(GetServiceQuotaCommand).resolves({ Quota: { ServiceCode: 'lambda', QuotaCode: 'L-B99A9384', QuotaName: 'Concurrent executions', Value: 10 } });
+
+    const { error } = await run('deploy', 'aws-serverless', '--attempt', 't1', '--account', ACCOUNT, '--region', 'eu-west-1', '--pool', ACCOUNT);
+
+    expect(error).toMatchObject({ exitCode: 1, message: expect.stringMatching(/^account 111122223333 \(eu-west-1\) cannot host this sandbox: lambda "Concurrent executions" \(L-B99A9384\) is 10, below the 110 needed/) });
+    expect(aws.calls()).toEqual(['AssumeRole', 'GetServiceQuota']);
   });
 
   it('turns bad input into usage errors (exit 2) and AWS trouble into failures (exit 1)', async () => {

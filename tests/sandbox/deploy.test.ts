@@ -1,5 +1,8 @@
 import { CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
+import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { loadCatalog } from '../../src/catalog/load';
 import { deploySandbox, type DeployOptions } from '../../src/sandbox/deploy';
 import type { StackProgress } from '../../src/sandbox/stack-watch';
 import { ACCOUNT, ADMIN_ROLE, awsError, credentials, event, fast, mockAws, REGION, STACK_ID } from './aws-mocks';
@@ -146,5 +149,78 @@ describe('deploySandbox', () => {
     let clock = NOW;
     await expect(deploySandbox(options({ timeoutMs: 60_000, now: () => clock, sleep: async () => void (clock += 30_000) }))).rejects.toMatchObject({ code: 'timeout' });
     expect(aws.cfn.commandCalls(DescribeStacksCommand)).toHaveLength(3);
+  });
+
+  describe('account quotas', () => {
+    // As the catalog declares it for serverless-safe-deploy.
+    const accountQuotas = loadCatalog().get('serverless-safe-deploy').task.blueprint.accountQuotas!;
+    /** GetServiceQuota as Service Quotas answers it for Lambda's concurrency quota. */
+    const concurrencyQuota = (Value: number) => ({
+      Quota: {
+        ServiceCode: 'lambda',
+        ServiceName: 'AWS Lambda',
+        QuotaArn: `arn:aws:servicequotas:${REGION}:${ACCOUNT}:lambda/L-B99A9384`,
+        QuotaCode: 'L-B99A9384',
+        QuotaName: 'Concurrent executions',
+        Value,
+        Unit: 'None',
+        Adjustable: true,
+        GlobalQuota: false,
+      },
+    });
+    const created = () => {
+      aws.cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+      aws.cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+      aws.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'skillproof-t1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: asList(SAMPLE_OUTPUTS) }] });
+    };
+
+    it('refuses an account whose Lambda concurrency quota is too low, before creating anything, naming the quota, its value and how to raise it', async () => {
+      aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
+      aws.quotas.on(GetServiceQuotaCommand).resolves(concurrencyQuota(10));
+
+      const error = await deploySandbox(options({ accountQuotas })).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'SandboxError',
+        code: 'quota-too-low',
+        message:
+          'account 111122223333 (eu-west-1) cannot host this sandbox: lambda "Concurrent executions" (L-B99A9384) is 10, below the 110 needed for reserved concurrency for pricing-service: Lambda keeps 100 unreserved, so a lower quota refuses every reservation. ' +
+          'Raise it in that account: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 110 --region eu-west-1. Or deploy to another pool account.',
+      });
+      expect(aws.calls()).toEqual(['AssumeRole', 'GetServiceQuota']);
+      expect(aws.quotas.commandCalls(GetServiceQuotaCommand)[0]!.args[0].input).toEqual({ ServiceCode: 'lambda', QuotaCode: 'L-B99A9384' });
+    });
+
+    it('deploys into an account whose quota is high enough', async () => {
+      aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
+      aws.quotas.on(GetServiceQuotaCommand).resolves(concurrencyQuota(1000));
+      created();
+      await deploySandbox(options({ accountQuotas }));
+      expect(aws.calls().slice(0, 3)).toEqual(['AssumeRole', 'GetServiceQuota', 'CreateStack']);
+    });
+
+    it("reads Lambda's own account settings when Service Quotas has no applied value", async () => {
+      aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
+      aws.quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException', 'The request failed because the specified resource does not exist.'));
+      aws.lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 50, UnreservedConcurrentExecutions: 50 }, AccountUsage: { FunctionCount: 0 } });
+      await expect(deploySandbox(options({ accountQuotas }))).rejects.toMatchObject({ code: 'quota-too-low', message: expect.stringContaining('(L-B99A9384) is 50, below the 110') });
+      expect(aws.calls()).toEqual(['AssumeRole', 'GetServiceQuota', 'GetAccountSettings']);
+    });
+
+    it('stops, saying so, when it cannot read a quota', async () => {
+      aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
+      aws.quotas.on(GetServiceQuotaCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform servicequotas:GetServiceQuota'));
+      await expect(deploySandbox(options({ accountQuotas }))).rejects.toMatchObject({
+        code: 'failed',
+        message: expect.stringMatching(/^could not read the quota lambda "Concurrent executions" \(L-B99A9384\) of account 111122223333 \(eu-west-1\) from Service Quotas: AccessDeniedException/),
+      });
+      expect(aws.cfn.commandCalls(CreateStackCommand)).toHaveLength(0);
+    });
+
+    it('reads no quota for tasks that declare none', async () => {
+      aws.sts.on(AssumeRoleCommand).resolves(credentials('ADMIN'));
+      created();
+      await deploySandbox(options({ accountQuotas: [] }));
+      expect(aws.quotas.calls()).toHaveLength(0);
+    });
   });
 });

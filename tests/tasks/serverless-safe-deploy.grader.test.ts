@@ -22,6 +22,11 @@ const SPEC: FixtureSpec = [
   ['pass', 'cdk-reference', 'passes the reference CDK solution after its second release'],
   ['alt', 'sam-canary-executed-version', "passes a SAM-style canary alarmed on the new version's share of live (ExecutedVersion), alarm INSUFFICIENT_DATA"],
   ['alt', 'error-rate-metric-math', 'passes an error-rate alarm by metric math and a custom log group'],
+  ['alt', 'sam-deployment-preference', 'passes a SAM AutoPublishAlias + DeploymentPreference canary mid-deployment, with the alarm from the SAM guide'],
+  ['alt', 'cdk-defaults-alarm', "passes CDK's defaults: an Alarm on alias.metricErrors() (Sum over 5 minutes, missing data unset)"],
+  ['alt', 'console-metrics-insights', 'passes a Metrics Insights (SQL) alarm on the alias built in the console'],
+  ['alt', 'success-rate-below-threshold', 'passes a success-rate alarm by metric math that fires below its threshold'],
+  ['alt', 'alarm-held-by-ignore', "passes an alarm that only holds an old ALARM state (TreatMissingData ignore) while none of its current data breaches"],
   ['fail', 'no-function', 'fails when there is no function named pricing-service'],
   ['fail', 'one-version', 'fails when only one version was ever published'],
   ['fail', 'alias-on-latest', 'fails when live points at $LATEST'],
@@ -33,13 +38,18 @@ const SPEC: FixtureSpec = [
   ['fail', 'alarm-never-fires', 'fails when the error alarm needs more than 100 errors a minute'],
   ['fail', 'alarm-breaching-when-idle', 'fails when the error alarm treats missing data as breaching'],
   ['fail', 'alarm-firing', 'fails when the alias error alarm is in ALARM'],
-  ['fail', 'no-reserved-concurrency', 'fails when the function has no reserved concurrency'],
+  ['fail', 'alarm-rate-95-percent', 'fails when a metric-math error-rate alarm fires only above 95 %'],
+  ['fail', 'alarm-rate-over-function-invocations', "fails, saying why, when a metric-math alarm divides the alias's errors by the whole function's invocations"],
+  ['fail', 'insights-alarm-whole-function', 'fails when a Metrics Insights alarm reads every series of the function'],
+  ['fail', 'insights-alarm-never-fires', 'fails when a Metrics Insights alarm on the alias needs more than 10 errors a minute'],
+  ['fail', 'no-reserved-concurrency', 'fails when the function has no reserved concurrency though the account could reserve it'],
   ['fail', 'reserved-concurrency-zero', 'fails when reserved concurrency is 0'],
   ['fail', 'text-log-format', 'fails when the versions log in Text format'],
   ['fail', 'json-only-on-latest', 'fails when only $LATEST and the canary log JSON, not the primary version'],
   ['fail', 'log-group-no-retention', 'fails when the log group never expires its logs'],
   ['fail', 'log-group-missing', 'fails when the log group the versions write to does not exist'],
   ['fail', 'canary-version-crashes', 'fails when the canary version throws'],
+  ['error', 'concurrency-quota-too-low', "is incomplete, not failed, when the sandbox account's concurrency quota leaves nothing to reserve"],
   ['error', 'throttling-persistent', 'is incomplete, not failed, when CloudWatch keeps throttling'],
   ['error', 'grader-cannot-invoke', 'is incomplete when the grader role may not invoke the function'],
   ['error', 'wrong-account', 'is incomplete when the credentials belong to another account'],
@@ -86,7 +96,32 @@ describe('serverless-safe-deploy', () => {
   });
 
   it('gives the reason and time of an alarm in ALARM', async () => {
-    expect((await check('fail', 'alarm-firing', 'alarm-not-firing')).message).toMatch(/^pricing-service-live-errors is in ALARM since 2026-01-15T09:58:10.000Z: Threshold Crossed/);
+    expect((await check('fail', 'alarm-firing', 'alarm-not-firing')).message).toMatch(/^pricing-service-live-errors is in ALARM since 2026-01-15T09:58:10.000Z and its data still breaches \(Threshold Crossed/);
+  });
+
+  it("does not hold an ALARM state against the candidate once the alarm's own data no longer breaches", async () => {
+    expect((await check('alt', 'alarm-held-by-ignore', 'alarm-not-firing')).message).toBe('pricing-service-live-errors is ALARM held from 2026-01-15T09:32:10.000Z, but no data since 2026-01-15T09:58:00.000Z breaches');
+    const reads = readBundle(fixture('alt', 'alarm-held-by-ignore').file).transcript.filter((c) => c.operation === 'GetMetricData');
+    expect(reads).toHaveLength(1);
+    expect(readBundle(fixture('pass', 'cdk-reference').file).transcript.some((c) => c.operation === 'GetMetricData')).toBe(false);
+  });
+
+  it('recognises a Metrics Insights alarm on the alias', async () => {
+    expect((await check('alt', 'console-metrics-insights', 'alias-error-alarm')).message).toBe('pricing-live-errors-insights watches the errors of pricing-service:live');
+    expect((await check('fail', 'insights-alarm-whole-function', 'alias-error-alarm')).message).toContain('pricing-errors-insights watches Errors of the whole function');
+  });
+
+  it('judges a metric-math alarm on the errors it would need', async () => {
+    expect((await check('fail', 'alarm-rate-95-percent', 'alarm-sensible')).message).toBe(
+      'pricing live error rate: 5 errors among 50 invocations in one period (10 %) give 100 * errors / invocations = 10, which is not > 95: it does not fire on them',
+    );
+    expect((await check('fail', 'alarm-rate-over-function-invocations', 'alarm-sensible')).message).toMatch(/SkillProof cannot judge the expression 100 \* errors \/ invocations: it also reads Invocations of \{"FunctionName":"pricing-service"\}/);
+  });
+
+  it("reports an account that cannot reserve concurrency as the sandbox's fault, naming the quota", async () => {
+    const c = await check('error', 'concurrency-quota-too-low', 'reserved-concurrency');
+    expect(c.outcome).toBe('ERROR');
+    expect(c.message).toMatch(/quota in eu-west-1 is 10 with 10 unreserved, and Lambda keeps 100 unreserved\. This is the sandbox's fault, not yours: .*"Concurrent executions" \(L-B99A9384\)/);
   });
 
   it("shows the canary's error to the candidate", async () => {

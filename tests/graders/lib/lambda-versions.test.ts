@@ -1,6 +1,7 @@
-import { GetAliasCommand, GetFunctionConcurrencyCommand, InvokeCommand, LambdaClient, ListVersionsByFunctionCommand, type AliasConfiguration } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand, GetAliasCommand, GetFunctionConcurrencyCommand, InvokeCommand, LambdaClient, ListVersionsByFunctionCommand, type AliasConfiguration } from '@aws-sdk/client-lambda';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import {
+  accountConcurrency,
   aliasRouting,
   describeFunctionError,
   getAlias,
@@ -78,6 +79,21 @@ describe('graders/lib/lambda-versions', () => {
     expect(await read({})).toEqual({});
     expect(await read({ ReservedConcurrentExecutions: 0 })).toEqual({ reserved: 0 });
     expect(await read({ ReservedConcurrentExecutions: 5 })).toEqual({ reserved: 5 });
+  });
+
+  it.each([
+    [10, 10, 0],
+    [100, 100, 0],
+    [110, 105, 5],
+    [1000, 995, 895],
+  ])('reads a concurrency quota of %i with %i unreserved as %i reservable (Lambda keeps 100 unreserved)', async (limit, unreserved, reservable) => {
+    const account = new FakeAccount().on(LambdaClient, GetAccountSettingsCommand, () => ({ AccountLimit: { ConcurrentExecutions: limit, UnreservedConcurrentExecutions: unreserved }, AccountUsage: { FunctionCount: 1 } }));
+    expect(await inCheck(account, accountConcurrency)).toEqual({ limit, unreserved, reservable });
+  });
+
+  it('does not guess what can be reserved when Lambda does not say', async () => {
+    const account = new FakeAccount().on(LambdaClient, GetAccountSettingsCommand, () => ({ AccountLimit: { ConcurrentExecutions: 1000 } }));
+    expect(await inCheck(account, accountConcurrency)).toEqual({ limit: 1000 });
   });
 
   it("fills in Lambda's logging defaults", () => {
