@@ -60,6 +60,8 @@ const WITHOUT_RESOURCE = new Set([
   'EventBridge.ListRules',
   'EventBridge.TestEventPattern',
   'CloudWatchLogs.DescribeLogGroups',
+  'CloudWatch.GetMetricData',
+  'Lambda.GetAccountSettings',
 ]);
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -107,6 +109,9 @@ const RESOURCES: Record<string, ResourceRule> = {
       const names = Object.keys((input.RequestItems as Input | undefined) ?? {});
       return names.length ? names.map((t) => (isArn(t) ? t : regional('dynamodb', at, `table/${t}`))) : undefined;
     }
+    // GetResourcePolicy names the table (or stream, or index) by ARN.
+    const resourceArn = str(input.ResourceArn);
+    if (!table && resourceArn) return [resourceArn];
     if (!table) return undefined;
     const tableArn = isArn(table) ? table : regional('dynamodb', at, `table/${table}`);
     const index = str(input.IndexName);
