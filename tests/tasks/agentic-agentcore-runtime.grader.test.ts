@@ -141,6 +141,12 @@ describe('agentic-agentcore-runtime', () => {
     expect(check(await graded('fail', 'agent-crashes'), 'memory-records-extracted').message).toContain('the agent failed in session 1');
   });
 
+  it('fails, never errs, when the runtime role may not invoke the model (the agent\'s call is refused inside its container)', async () => {
+    const report = await graded('fail', 'runtime-role-lacks-model-access');
+    expect(check(report, 'memory-records-extracted').message).toContain('the agent failed in session 1');
+    expect(report.checks.filter((c) => c.outcome === 'ERROR')).toEqual([]);
+  });
+
   it('fails when the fact is extracted but three new sessions do not recall it', async () => {
     const report = await graded('fail', 'fact-not-recalled');
     expect(notPassing(report)).toEqual({ 'fact-recalled-across-sessions': 'FAIL' });
