@@ -137,6 +137,20 @@ function verdictLine(result: VerificationResult, about: string): string {
     : `${verdict}: credential${about} is not valid: ${why}.`;
 }
 
+/** What both verify paths report of a verification: the credential, its id, " <id> (<name>)" for messages, and the JSON members they share. */
+function verified(result: VerificationResult) {
+  const credential = result.credential as Partial<OpenBadgeCredential> | undefined;
+  const id = typeof credential?.id === 'string' ? credential.id : null;
+  const name = credential?.credentialSubject?.achievement?.name;
+  return {
+    credential,
+    id,
+    about: id ? ` ${id}${name ? ` (${name})` : ''}` : '',
+    json: { id, valid: result.valid, ...(result.reason ? { reason: result.reason, message: result.message } : {}), statusChecked: result.statusChecked },
+    validity: `  valid       from ${credential?.validFrom ?? '?'}${credential?.validUntil ? ` until ${credential.validUntil}` : ', no expiry'}`,
+  };
+}
+
 async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): Promise<void> {
   const jwt = readJwt(input);
   const { loadIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');
@@ -145,31 +159,25 @@ async function verify(ws: Workspace, io: CliIo, input: string, opts: JsonOpts): 
   // The trust anchor is this data directory's public JWKS; the revocation status comes from its own store, so no network is needed.
   const issuer = await loadIssuer(ws.dataDir);
   const result: VerificationResult = await createVerifier({ jwks: issuer.jwks, resolveStatusList: localStatusListResolver({ store: ws.store, issuer }) })(jwt);
-  const credential = result.credential as Partial<OpenBadgeCredential> | undefined;
-  const id = typeof credential?.id === 'string' ? credential.id : null;
+  const { credential, id, about, json, validity } = verified(result);
   const stored = id ? await ws.store.getCredential(id) : undefined;
   io.setExitCode(verifyExitCode(result));
   if (opts.json) {
     return printJson(io, {
-      id,
-      valid: result.valid,
-      ...(result.reason ? { reason: result.reason, message: result.message } : {}),
-      statusChecked: result.statusChecked,
+      ...json,
       ...(stored?.revokedAt ? { revokedAt: stored.revokedAt, revocationReason: stored.revocationReason } : {}),
       ...(credential ? { credential } : {}),
     });
   }
-  const name = credential?.credentialSubject?.achievement?.name;
-  const about = id ? ` ${id}${name ? ` (${name})` : ''}` : '';
   if (!result.valid) {
     io.out(verdictLine(result, about));
-    if (result.reason === 'revoked' && stored?.revokedAt) io.out(`  revoked at ${stored.revokedAt}: ${stored.revocationReason ?? ''}`);
+    if (result.reason === 'revoked'  && stored?.revokedAt) io.out(`  revoked at ${stored.revokedAt}: ${stored.revocationReason ?? ''}`);
     return;
   }
   const issued = credential?.issuer;
   io.out(`VALID: credential${about}`);
   io.out(`  issued by   ${issued?.name ?? ''} (${issued?.id ?? ''}), signature checked with ${issuer.kid}`);
-  io.out(`  valid       from ${credential?.validFrom ?? '?'}${credential?.validUntil ? ` until ${credential.validUntil}` : ', no expiry'}`);
+  io.out(validity);
   io.out(`  status      ${result.statusChecked ? 'not revoked (checked against the local status list)' : 'no revocation status to check'}`);
 }
 
@@ -242,23 +250,17 @@ async function verifyWithPublicKeys(io: CliIo, input: string, opts: PublicVerify
       : undefined;
   const verifier = createVerifier({ jwks: jwks as never, ...(resolveStatusList ? { resolveStatusList } : {}) });
   const result = await verifier(jwt);
-  const credential = result.credential as Partial<OpenBadgeCredential> | undefined;
-  const id = typeof credential?.id === 'string' ? credential.id : null;
+  const { credential, about, json, validity } = verified(result);
   const revocable = Boolean(credential?.credentialStatus);
   const source = statusList ? opts.statusList : fetched[0];
   io.setExitCode(verifyExitCode(result));
   if (opts.json) {
     return printJson(io, {
-      id,
-      valid: result.valid,
-      ...(result.reason ? { reason: result.reason, message: result.message } : {}),
-      statusChecked: result.statusChecked,
+      ...json,
       ...(result.statusList ? { statusList: { ...result.statusList, source, ageSeconds: Math.round((Date.now() - Date.parse(result.statusList.validFrom)) / 1000) } } : {}),
       ...(credential ? { credential } : {}),
     });
   }
-  const name = credential?.credentialSubject?.achievement?.name;
-  const about = id ? ` ${id}${name ? ` (${name})` : ''}` : '';
   if (!result.valid) {
     io.out(verdictLine(result, about));
     if (result.reason === 'status-unavailable') {
@@ -272,7 +274,7 @@ async function verifyWithPublicKeys(io: CliIo, input: string, opts: PublicVerify
   }
   io.out(revocable && !result.statusChecked ? `VALID SIGNATURE, REVOCATION NOT CHECKED: credential${about}` : `VALID: credential${about}`);
   io.out(`  issued by   ${credential?.issuer?.name ?? ''} (${credential?.issuer?.id ?? ''}), signature checked with ${opts.jwks}`);
-  io.out(`  valid       from ${credential?.validFrom ?? '?'}${credential?.validUntil ? ` until ${credential.validUntil}` : ', no expiry'}`);
+  io.out(validity);
   if (result.statusList) {
     const list = result.statusList;
     io.out(`  status      not revoked, per status list ${list.url} (${statusList ? `from ${opts.statusList}` : 'fetched now'})`);
