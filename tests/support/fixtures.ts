@@ -31,3 +31,10 @@ export function specifyFixtures(entry: CatalogEntry, spec: FixtureSpec): void {
     expect(listFixtureFiles(entry).map((f) => `${f.kind}/${f.name}`).sort()).toEqual(spec.map(([k, n]) => `${k}/${n}`).sort());
   });
 }
+
+/** A report's check by id (the test fails on a missing one through the `!` it is used with). */
+export const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
+/** Every check's outcome by id. */
+export const outcomes = (report: Report) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
+/** The outcome of every check that did not pass, by id. */
+export const notPassing = (report: Report) => Object.fromEntries(report.checks.filter((c) => c.outcome !== 'PASS').map((c) => [c.id, c.outcome]));

@@ -1,13 +1,11 @@
 import { loadCatalog } from '../../src/catalog/load';
-import type { Report } from '../../src/model/report';
-import { gradedFixture } from '../support/fixtures';
+import { check, gradedFixture } from '../support/fixtures';
 
 /**
  * Issue 12, item 1, across the Bedrock Agents tasks: when the candidate's agent role lacks a
  * permission, InvokeAgent is accepted and the stream ends in accessDeniedException. That is the
  * candidate's FAIL with the reason, never ERROR "grader role not allowed".
  */
-const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
 
 describe.each([
   ['agentic-order-agent', 'agent-role-lacks-model-access', 'agent-answers-from-tool', 'Access denied when calling Bedrock'],

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog } from '../../src/catalog/load';
-import type { Report } from '../../src/model/report';
-import { gradedFixture } from '../support/fixtures';
+import { check, gradedFixture, notPassing } from '../support/fixtures';
 import { probeFact, probeTicket } from '../../graders/aws-agentic-ai/agentic-agentcore-runtime';
 
 const entry = loadCatalog().get('agentic-agentcore-runtime');
 
 const graded = gradedFixture(entry);
 
-const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
-const notPassing = (report: Report) => Object.fromEntries(report.checks.filter((c) => c.outcome !== 'PASS').map((c) => [c.id, c.outcome]));
 
 describe('agentic-agentcore-runtime', () => {
   it('derives the probe from the run\'s nonce: a fresh code, one user, session ids of at least 33 characters', () => {

@@ -1,15 +1,12 @@
 import { loadCatalog } from '../../src/catalog/load';
 import { readBundle } from '../../src/evidence/bundle';
-import type { Report } from '../../src/model/report';
 import { fixtureFile } from '../../src/testing/scenarios';
-import { gradedFixture } from '../support/fixtures';
+import { check, gradedFixture, outcomes } from '../support/fixtures';
 
 const entry = loadCatalog().get('agentic-multi-agent');
 
 const graded = gradedFixture(entry);
 
-const outcomes = (report: Report) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
-const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
 const ALL_PASS = {
   'supervisor-exists': 'PASS',
   'supervisor-live-alias': 'PASS',

@@ -1,16 +1,13 @@
 import { loadCatalog } from '../../src/catalog/load';
 import { readBundle } from '../../src/evidence/bundle';
-import type { Report } from '../../src/model/report';
 import { fixtureFile } from '../../src/testing/scenarios';
-import { gradedFixture } from '../support/fixtures';
+import { check, gradedFixture, outcomes } from '../support/fixtures';
 import { probeOrder, seededOrdersTable } from '../../graders/aws-agentic-ai/agentic-order-agent';
 
 const entry = loadCatalog().get('agentic-order-agent');
 
 const graded = gradedFixture(entry);
 
-const outcomes = (report: Report) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
-const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
 const ALL_PASS = {
   'agent-exists': 'PASS',
   'agent-prepared': 'PASS',

@@ -1,16 +1,13 @@
 import { loadCatalog } from '../../src/catalog/load';
 import { readBundle } from '../../src/evidence/bundle';
-import type { Report } from '../../src/model/report';
 import { fixtureFile } from '../../src/testing/scenarios';
 import { FACT, INVESTMENT_QUESTIONS, maskingProbe } from '../../tasks/agentic-rag-guardrail/seed-documents';
-import { gradedFixture } from '../support/fixtures';
+import { check, gradedFixture, notPassing } from '../support/fixtures';
 
 const entry = loadCatalog().get('agentic-rag-guardrail');
 
 const graded = gradedFixture(entry);
 
-const check = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
-const notPassing = (report: Report) => Object.fromEntries(report.checks.filter((c) => c.outcome !== 'PASS').map((c) => [c.id, c.outcome]));
 
 describe('agentic-rag-guardrail', () => {
   it('passes the reference CDK solution: S3 Vectors knowledge base, guardrail version 1 on agent version 1', async () => {

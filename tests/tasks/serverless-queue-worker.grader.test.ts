@@ -1,7 +1,7 @@
 import { loadCatalog } from '../../src/catalog/load';
 import { readBundle } from '../../src/evidence/bundle';
 import { listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
-import { gradedFixture, specifyFixtures, type FixtureSpec } from '../support/fixtures';
+import { type FixtureSpec, gradedFixture, outcomes, specifyFixtures } from '../support/fixtures';
 
 const entry = loadCatalog().get('serverless-queue-worker');
 const fixture = (kind: FixtureKind, name: string) => {
@@ -10,7 +10,6 @@ const fixture = (kind: FixtureKind, name: string) => {
   return found;
 };
 const graded = gradedFixture(entry);
-const outcomes = (report: Awaited<ReturnType<typeof graded>>) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
 const calls = (kind: FixtureKind, name: string, operation: string) => readBundle(fixture(kind, name).file).transcript.filter((c) => c.service === 'SQS' && c.operation === operation);
 
 /** Every fixture, as the sentence it stands for. */

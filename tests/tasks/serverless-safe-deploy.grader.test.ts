@@ -1,7 +1,7 @@
 import { loadCatalog } from '../../src/catalog/load';
 import { readBundle } from '../../src/evidence/bundle';
 import { listFixtureFiles, type FixtureKind } from '../../src/testing/scenarios';
-import { gradedFixture, specifyFixtures, type FixtureSpec } from '../support/fixtures';
+import { type FixtureSpec, gradedFixture, outcomes, specifyFixtures } from '../support/fixtures';
 
 const entry = loadCatalog().get('serverless-safe-deploy');
 const fixture = (kind: FixtureKind, name: string) => {
@@ -10,7 +10,6 @@ const fixture = (kind: FixtureKind, name: string) => {
   return found;
 };
 const graded = gradedFixture(entry);
-const outcomes = (report: Awaited<ReturnType<typeof graded>>) => Object.fromEntries(report.checks.map((c) => [c.id, c.outcome]));
 const check = async (kind: FixtureKind, name: string, id: string) => (await graded(kind, name)).checks.find((c) => c.id === id)!;
 const invocations = (kind: FixtureKind, name: string) =>
   readBundle(fixture(kind, name).file)
