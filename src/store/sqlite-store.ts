@@ -13,6 +13,8 @@ import {
   StoreError,
 } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+import type { BadgeSettingsRecord, BadgeStore } from './badge-types';
+import { SqliteBadges } from './sqlite-badges';
 import { bundleHash } from '../evidence/bundle';
 import type {
   AccessCodeRecord,
@@ -55,8 +57,9 @@ export interface SqliteStoreOptions {
 type Row = Record<string, unknown>;
 
 /** The embedded, single-file backend: one SQLite database in WAL mode inside the data directory. */
-export class SqliteStore implements Store, AccessStore {
+export class SqliteStore implements Store, AccessStore, BadgeStore {
   private readonly db: Database.Database;
+  private readonly badges: SqliteBadges;
   private readonly now: () => Date;
 
   /** Opens (creating and migrating if needed) `<dataDir>/skillproof.db`. */
@@ -77,6 +80,7 @@ export class SqliteStore implements Store, AccessStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.badges = new SqliteBadges({ db: this.db, tx: (fn) => this.tx(fn), audit: (a) => this.audit(a), stamp: () => this.stamp() });
   }
 
   /** Schema versions applied to this database, in order. */
@@ -559,6 +563,16 @@ export class SqliteStore implements Store, AccessStore {
     return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(at).changes;
   }
 
+  // ── badges (src/store/sqlite-badges.ts) ──────────────────────────────────────────────────────
+
+  async getBadgeSettings(credentialId: string): Promise<BadgeSettingsRecord | undefined> {
+    return this.badges.get(credentialId);
+  }
+
+  async setBadgeShownName(credentialId: string, shownName: string | null, audit: AuditInput): Promise<BadgeSettingsRecord> {
+    return this.badges.setShownName(credentialId, shownName, audit);
+  }
+
   // ── internals ───────────────────────────────────────────────────────────────────────────────
 
   private migrate(): void {
@@ -567,8 +581,11 @@ export class SqliteStore implements Store, AccessStore {
     );
     const current = Number((this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v ?? 0);
     if (current > LATEST_SCHEMA_VERSION) throw new SchemaVersionError(this.path, current, LATEST_SCHEMA_VERSION);
+    // By set, not by the highest number: features own numbers (cohorts 3, pool 4, badges 5) and may
+    // land in any order, so a database may hold 5 before 3 exists; 3 must still be applied then.
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
     for (const migration of MIGRATIONS) {
-      if (migration.version <= current) continue;
+      if (applied.has(migration.version)) continue;
       this.tx(() => {
         this.db.exec(migration.sql);
         this.db
