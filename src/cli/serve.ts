@@ -71,6 +71,7 @@ export function register(program: Command, io: CliIo): void {
           running = await startPortalServer({
             dataDir,
             store,
+            badges: store,
             catalog,
             host: opts.host,
             port: listenPort,

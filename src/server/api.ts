@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import type { RequestContext } from './context';
 import { download, HttpError, jsonBody, jsonReply, validate, type Reply } from './http';
+import { ceremonyCsv } from './cohorts';
+import {
+  badgeNameRequest,
+  ceremonySchema,
+  cohortDetailSchema,
+  cohortRecordSchema,
+  cohortViewSchema,
+  groupViewSchema,
+  memberRecordSchema,
+  membershipSchema,
+  memberSelfUpdateRequest,
+  publicBadgeSchema,
+} from './cohort-schemas';
 import { buildOpenApi } from './openapi';
 import { actorOf as actor, type Principal } from './portal';
 import {
@@ -129,6 +142,11 @@ export function apiRoutes(): ApiRoute[] {
       if (!view) throw new HttpError(404, 'credential-not-found', `No credential "${ctx.param('id')}" was issued here.`);
       return view;
     } }),
+    json({ method: 'GET', path: '/api/badges/{credentialId}', summary: 'A public badge: what it certifies, to whom (the name its holder chose, if any), its status verified now, its images and LinkedIn link', auth: 'none', errors: [404, 503], response: publicBadgeSchema, run: async (ctx) => {
+      const badge = await ctx.portal.badges.publicBadge(ctx.param('credentialId'), ctx.origin);
+      if (!badge) throw new HttpError(404, 'badge-not-found', `No credential "${ctx.param('credentialId')}" was issued here.`);
+      return badge;
+    } }),
     json({ method: 'POST', path: '/api/verify', summary: "Verify a VC-JWT against this issuer's key and status list", auth: 'none', body: verifyRequest, errors: [400, 503], response: verificationSchema, run: async (ctx, { body }) =>
       ctx.portal.verify(body.jwt) }),
 
@@ -166,6 +184,15 @@ export function apiRoutes(): ApiRoute[] {
       const view = await ctx.portal.candidateView(principal, ctx.param('id'), ctx.origin);
       return { ...(view.credential as NonNullable<typeof view.credential>), jwt: credential.jwt, credential: credential.credential };
     } }),
+    json({ method: 'POST', path: '/api/attempts/{id}/badge', summary: "Choose the name your credential's public badge shows as \"issued to\" (null or empty: none)", auth: 'candidate', body: badgeNameRequest, errors: [400, 404, 503], response: publicBadgeSchema, run: async (ctx, { principal, body }) =>
+      ctx.portal.badges.setShownName(principal, ctx.param('id'), body.shownName, ctx.origin) }),
+    json({ method: 'GET', path: '/api/cohorts', summary: 'The cohort groups you belong to', auth: 'candidate', errors: [503], response: list('memberships', membershipSchema), run: async (ctx, { principal }) => ({
+      memberships: await ctx.portal.cohorts.memberships(principal),
+    }) }),
+    json({ method: 'GET', path: '/api/cohorts/{cohortId}/groups/{groupId}', summary: "Your group: each member's milestones, tasks passed, badges and standing, by name (403 for a group you are not in)", auth: 'candidate', errors: [404, 503], response: groupViewSchema, run: async (ctx, { principal }) =>
+      ctx.portal.cohorts.groupView(principal, ctx.param('cohortId'), ctx.param('groupId')) }),
+    json({ method: 'POST', path: '/api/cohorts/{cohortId}/me', summary: 'Change your own entry in a cohort: the name your group sees, and whether they see your entry at all', auth: 'candidate', body: memberSelfUpdateRequest, errors: [400, 404, 409, 503], response: memberRecordSchema, run: async (ctx, { principal, body }) =>
+      ctx.portal.cohorts.updateOwnEntry(principal, ctx.param('cohortId'), body) }),
 
     // ── administrators ──────────────────────────────────────────────────────────────────────
     json({ method: 'GET', path: '/api/admin/catalog', summary: 'Assessments and tasks', auth: 'admin', response: catalogViewSchema, run: async (ctx) => ctx.portal.catalogView() }),
@@ -205,6 +232,21 @@ export function apiRoutes(): ApiRoute[] {
     } }),
     json({ method: 'GET', path: '/api/admin/audit', summary: 'The audit log, newest first, and whether its hash chain is intact', auth: 'admin', query: auditQueryWithLimit(), errors: [400], response: auditViewSchema, run: async (ctx, { query }) =>
       ctx.portal.audit(query.subject, query.limit ?? 500) }),
+    json({ method: 'GET', path: '/api/admin/cohorts', summary: 'Cohorts, by name', auth: 'admin', errors: [503], response: list('cohorts', cohortRecordSchema), run: async (ctx) => ({
+      cohorts: await ctx.portal.cohorts.cohorts(),
+    }) }),
+    json({ method: 'GET', path: '/api/admin/cohorts/{cohortId}', summary: 'A cohort and its groups', auth: 'admin', errors: [404, 503], response: cohortDetailSchema, run: async (ctx) =>
+      ctx.portal.cohorts.cohortDetail(ctx.param('cohortId')) }),
+    json({ method: 'GET', path: '/api/admin/cohorts/{cohortId}/view', summary: 'The organiser’s view: completion funnel by milestone, progress per group, who is behind (nothing ranked)', auth: 'admin', errors: [404, 503], response: cohortViewSchema, run: async (ctx) =>
+      ctx.portal.cohorts.cohortView(ctx.param('cohortId')) }),
+    json({ method: 'GET', path: '/api/admin/cohorts/{cohortId}/groups/{groupId}', summary: 'A group as the organiser sees it (hidden entries included, marked hidden)', auth: 'admin', errors: [404, 503], response: groupViewSchema, run: async (ctx, { principal }) =>
+      ctx.portal.cohorts.groupView(principal, ctx.param('cohortId'), ctx.param('groupId')) }),
+    json({ method: 'GET', path: '/api/admin/cohorts/{cohortId}/ceremony', summary: 'The closing ceremony: completion and voucher eligibility per member, by group and name', auth: 'admin', errors: [404, 503], response: ceremonySchema, run: async (ctx) =>
+      ctx.portal.cohorts.ceremony(ctx.param('cohortId')) }),
+    other({ method: 'GET', path: '/api/admin/cohorts/{cohortId}/ceremony.csv', summary: 'The closing ceremony as CSV (fields that could run as spreadsheet formulas are quoted out)', auth: 'admin', errors: [404, 503], contentType: 'text/csv', description: 'one row per member', run: async (ctx) => {
+      const { cohortId, entries } = await ctx.portal.cohorts.ceremony(ctx.param('cohortId'));
+      return download(ceremonyCsv(entries), 'text/csv; charset=utf-8', `ceremony-${cohortId}.csv`);
+    } }),
     json({ method: 'GET', path: '/api/admin/tokens', summary: 'Admin tokens (never the tokens themselves)', auth: 'admin', response: list('tokens', adminTokenViewSchema), run: async (ctx) => ({
       tokens: (await ctx.portal.listAdminTokens()).map(tokenView),
     }) }),

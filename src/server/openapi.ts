@@ -5,14 +5,14 @@ import { errorSchema } from './views';
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is malformed or fails validation; `error.issues` names each field.',
   401: 'No bearer token, or one that is unknown, expired or revoked.',
-  403: 'The token is valid but of the wrong kind (a candidate session on an admin endpoint, or the reverse).',
+  403: 'The token is valid but of the wrong kind (a candidate session on an admin endpoint, or the reverse), or a candidate asked for a cohort group they are not in.',
   404: 'Not found (a candidate is also told this about attempts that are not theirs).',
   409: 'The attempt or credential is not in a state that allows this; the message says why.',
   413: 'The request body is too large.',
   415: 'The body is not JSON.',
   429: 'Too many requests; see the Retry-After header.',
   502: 'An AWS call behind this request failed.',
-  503: 'A dependency is not available (issuer not initialised, grading engine failure); retry later.',
+  503: 'A dependency is not available (issuer not initialised, grading engine failure, no cohort store on this server); retry later.',
 };
 
 function schema(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -60,7 +60,8 @@ export function buildOpenApi(routes: readonly ApiRoute[], origin: string): Recor
       version: '1',
       description:
         'Candidates sign in with an access code (POST /api/sign-in) and send the session token as a bearer token; administrators send an admin token. ' +
-        'Public endpoints verify credentials and publish the issuer keys and status lists.',
+        'Public endpoints verify credentials, show badges and publish the issuer keys and status lists. ' +
+        'Cohort views list members by name and never rank them.',
     },
     servers: [{ url: origin }],
     tags: [

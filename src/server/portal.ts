@@ -24,6 +24,9 @@ import type {
 import { HttpError } from './http';
 import { renderMarkdown } from './markdown';
 import type { AttemptFilterQuery, CreateAttemptRequest } from './requests';
+import type { BadgeStore } from '../store/badge-types';
+import { BadgePortal } from './badges';
+import { CohortPortal, type CohortDeps } from './cohorts';
 import { ADMIN_TOKEN_PREFIX, newAccessCode, newAdminToken, newId, newSessionToken, normaliseAccessCode, secretHash, SESSION_TOKEN_PREFIX } from './secrets';
 import type {
   AdminAttemptView,
@@ -69,6 +72,10 @@ export interface PortalOptions {
   /** How long a submit waits for its grading before answering that grading is running (default 2 s). */
   submitWaitMs?: number;
   log?: (line: string) => void;
+  /** Cohort views and store (src/cohorts); without them the cohort pages and API answer 503. */
+  cohorts?: CohortDeps;
+  /** Where holders' badge choices (the name shown) are kept; without it badges show no name. */
+  badges?: BadgeStore;
 }
 
 export type Principal =
@@ -102,6 +109,8 @@ export class Portal {
   private readonly options: PortalOptions;
   /** The shortest time between two progress checks of one attempt. */
   readonly checkIntervalMs: number;
+  readonly cohorts: CohortPortal;
+  readonly badges: BadgePortal;
   private readonly jobs = new Map<string, Promise<void>>();
   private readonly jobErrors = new Map<string, string>();
   private issuerCache?: Promise<Issuer>;
@@ -115,6 +124,8 @@ export class Portal {
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.checkIntervalMs = options.checkIntervalMs ?? 30_000;
+    this.cohorts = new CohortPortal(options.cohorts, this.now);
+    this.badges = new BadgePortal(this, options.badges);
     this.attempts = new AttemptService({
       store: options.store,
       grade:

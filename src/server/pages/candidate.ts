@@ -1,7 +1,8 @@
 import { RateLimitedError } from '../../attempts/errors';
 import type { RequestContext } from '../context';
 import { html, raw, type SafeHtml } from '../html';
-import { download, HttpError, redirect, type Reply } from '../http';
+import { badgeNameRequest } from '../cohort-schemas';
+import { download, HttpError, redirect, validate, type Reply } from '../http';
 import { credentialSlug, type Principal } from '../portal';
 import type { CandidateAttemptView, CheckView, ProgressView, SandboxAccessView, TaskRunView } from '../views';
 import { badge, csrfField, duration, page, time } from './layout';
@@ -30,6 +31,7 @@ export function candidatePages(): PageRoute[] {
     ['POST', '/attempts/{id}/submit', submit],
     ['GET', '/attempts/{id}/credential.jwt', credentialJwt],
     ['GET', '/attempts/{id}/credential.json', credentialJson],
+    ['POST', '/attempts/{id}/badge-name', badgeName],
   ];
   return routes.map(([method, path, handler]) => ({ method, path, handle: signedIn(handler, method) }));
 }
@@ -56,9 +58,10 @@ async function attemptPage(ctx: RequestContext, candidate: Principal): Promise<R
   const id = ctx.param('id');
   const view = await ctx.portal.candidateView(candidate, id, ctx.origin);
   const instructions = await ctx.portal.instructions(candidate, id);
+  const shownName = view.credential ? await ctx.portal.badges.ownShownName(candidate, id) : null;
   const running = view.grading.state === 'running';
   const panel = [
-    credentialSection(view),
+    credentialSection(ctx, view, shownName),
     clock(ctx, view),
     startSection(ctx, view),
     progressSection(ctx, view),
@@ -207,7 +210,7 @@ function resultSection(view: CandidateAttemptView): SafeHtml {
   </section>`;
 }
 
-function credentialSection(view: CandidateAttemptView): SafeHtml {
+function credentialSection(ctx: RequestContext, view: CandidateAttemptView, shownName: string | null): SafeHtml {
   if (view.credentialPending) {
     return html`<section class="card"><h2>Your credential</h2><p>Your credential has not been issued yet; an administrator will issue it.</p></section>`;
   }
@@ -222,7 +225,14 @@ function credentialSection(view: CandidateAttemptView): SafeHtml {
     </p>
     <label for="share-link">Share link</label>
     <div class="share"><input id="share-link" readonly value="${c.shareUrl}"><button type="button" class="secondary" data-copy="share-link">Copy</button></div>
-    <p><a href="/credentials/${credentialSlug(c.id)}">Open the public verification page</a></p>
+    <p><a href="/credentials/${credentialSlug(c.id)}">Open the public verification page</a> · <a href="/badges/${credentialSlug(c.id)}">Open your public badge</a></p>
+    <form method="post" action="${attemptUrl(view.id, '/badge-name')}" id="badge-name">
+      ${csrfField(ctx, 'candidate')}
+      <label for="shown-name">Name on your public badge</label>
+      <input id="shown-name" name="shownName" maxlength="80" autocomplete="name" value="${shownName ?? ''}" aria-describedby="shown-name-help">
+      <p class="muted" id="shown-name-help">Leave it empty and your badge says it was issued to “a verified holder”.</p>
+      <button type="submit" class="secondary">Save the name</button>
+    </form>
   </section>`;
 }
 
@@ -291,6 +301,13 @@ async function submit(ctx: RequestContext, candidate: Principal): Promise<Reply>
   if (form.confirm !== 'yes') throw new HttpError(400, 'not-confirmed', 'Tick the box to confirm that you want to submit; submitting cannot be undone.');
   await ctx.portal.submit(candidate, ctx.param('id'));
   return redirect(attemptUrl(ctx.param('id'), '?notice=submitted#result'));
+}
+
+async function badgeName(ctx: RequestContext, candidate: Principal): Promise<Reply> {
+  const form = await ctx.form('candidate');
+  const { shownName } = validate(badgeNameRequest, { shownName: form.shownName ?? '' }, 'form');
+  await ctx.portal.badges.setShownName(candidate, ctx.param('id'), shownName, ctx.origin);
+  return redirect(attemptUrl(ctx.param('id'), '?notice=badge-saved#credential'));
 }
 
 async function credentialJwt(ctx: RequestContext, candidate: Principal): Promise<Reply> {

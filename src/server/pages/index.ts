@@ -1,6 +1,8 @@
 import type { RequestContext } from '../context';
 import type { Reply } from '../http';
 import { adminPages } from './admin';
+import { badgePages } from './badges';
+import { cohortPages } from './cohorts';
 import { candidatePages } from './candidate';
 import { publicPages } from './public';
 
@@ -10,7 +12,7 @@ export interface PageRoute {
   handle(ctx: RequestContext): Promise<Reply>;
 }
 
-/** The server-rendered pages: public, candidate and admin. */
+/** The server-rendered pages: public (badges first), candidate, cohorts and admin. */
 export function pageRoutes(): PageRoute[] {
-  return [...publicPages(), ...candidatePages(), ...adminPages()];
+  return [...badgePages(), ...publicPages(), ...candidatePages(), ...cohortPages(), ...adminPages()];
 }

@@ -9,6 +9,8 @@ export interface PageOptions {
   signedIn?: boolean;
   /** Reload every few seconds (a grading in progress); no script needed. */
   refreshSeconds?: number;
+  /** Extra <head> elements (Open Graph and Twitter card tags of a badge page). */
+  head?: SafeHtml;
 }
 
 const NOTICES: Record<string, string> = {
@@ -22,6 +24,8 @@ const NOTICES: Record<string, string> = {
   issued: 'The credential was issued.',
   revoked: 'The credential was revoked.',
   'code-revoked': 'The access code was revoked; sessions opened with it have ended.',
+  'entry-saved': 'Your entry was saved.',
+  'badge-saved': 'Your badge now shows what you chose.',
 };
 
 /** A fixed message picked by `?notice=` (never text from the URL itself). */
@@ -37,13 +41,13 @@ export function notice(ctx: RequestContext): SafeHtml | undefined {
 function nav(ctx: RequestContext, options: PageOptions): SafeHtml {
   if (options.area === 'admin' && options.signedIn) {
     return html`<nav aria-label="Administration">
-      <a href="/admin">Catalog</a><a href="/admin/attempts">Attempts</a><a href="/admin/credentials">Credentials</a><a href="/admin/audit">Audit log</a>
+      <a href="/admin">Catalog</a><a href="/admin/attempts">Attempts</a><a href="/admin/credentials">Credentials</a>${ctx.portal.cohorts.enabled ? html`<a href="/admin/cohorts">Cohorts</a>` : ''}<a href="/admin/audit">Audit log</a>
       <form method="post" action="/admin/sign-out" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrf('admin')}"><button class="link">Sign out</button></form>
     </nav>`;
   }
   if (options.area === 'candidate' && options.signedIn) {
     return html`<nav aria-label="Candidate">
-      <a href="/attempts">My attempts</a><a href="/verify">Verify a credential</a>
+      <a href="/attempts">My attempts</a>${ctx.portal.cohorts.enabled ? html`<a href="/cohorts">My groups</a>` : ''}<a href="/verify">Verify a credential</a>
       <form method="post" action="/sign-out" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrf('candidate')}"><button class="link">Sign out</button></form>
     </nav>`;
   }
@@ -58,6 +62,7 @@ export function page(ctx: RequestContext, options: PageOptions, body: SafeHtml |
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
 <title>${options.title} · SkillProof</title>
+${options.head ?? ''}
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/portal.css">
 <script src="/static/portal.js" defer></script>
