@@ -134,7 +134,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Buffe
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
   header[9] = 2; // colour type: truecolour
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw, { level: 6 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** Distance from (px, py) to the segment a–b. */
@@ -169,22 +169,22 @@ export function badgePreviewPng(status: BadgeImageStatus, trackId: string): Buff
   const set = (i: number, colour: readonly number[], alpha: number) => {
     for (let k = 0; k < 3; k++) rgb[i + k] = Math.round((rgb[i + k] as number) * (1 - alpha) + (colour[k] as number) * alpha);
   };
-  for (let y = 0; y < PNG_HEIGHT; y++) {
-    for (let x = 0; x < PNG_WIDTH; x++) {
+  for (let i = 0; i < rgb.length; i += 3) rgb.set(background, i);
+  // Only the medal's box needs drawing; the rest is background.
+  for (let y = cy - radius - 2; y < PNG_HEIGHT - 10; y++) {
+    for (let x = cx - radius - 2; x <= cx + radius + 2; x++) {
       const i = (y * PNG_WIDTH + x) * 3;
-      rgb[i] = background[0];
-      rgb[i + 1] = background[1];
-      rgb[i + 2] = background[2];
       // Ribbons below the medal.
-      const ribbon = (y > 400 && y < 610 && ((x > 470 && x < 560 && x - 470 > (y - 400) * 0.25) || (x > 640 && x < 730 && 730 - x > (y - 400) * 0.25)));
+      const ribbon = y > 400 && y < 610 && ((x > 470 && x < 560 && x - 470 > (y - 400) * 0.25) || (x > 640 && x < 730 && 730 - x > (y - 400) * 0.25));
       if (ribbon && !(y > 560 && Math.abs(x - (x < 600 ? 515 : 685)) < (y - 560) * 0.9)) set(i, c.darkRgb, 1);
       const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
+      if (d > radius + 1) continue;
       set(i, c.rgb, Math.max(0, Math.min(1, radius - d + 0.5)));
       const ring = Math.abs(d - (radius - 24));
-      set(i, [255, 255, 255], 0.55 * Math.max(0, Math.min(1, 3 - ring + 0.5)));
+      if (ring < 4) set(i, [255, 255, 255], 0.55 * Math.max(0, Math.min(1, 3 - ring + 0.5)));
       let mark = Infinity;
       for (const [ax, ay, bx, by] of strokes) mark = Math.min(mark, segmentDistance(x + 0.5, y + 0.5, ax, ay, bx, by));
-      set(i, [255, 255, 255], Math.max(0, Math.min(1, 22 - mark + 0.5)));
+      if (mark < 23) set(i, [255, 255, 255], Math.max(0, Math.min(1, 22 - mark + 0.5)));
     }
   }
   return encodePng(PNG_WIDTH, PNG_HEIGHT, rgb);

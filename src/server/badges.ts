@@ -49,9 +49,10 @@ export interface BadgeImage {
  * against the issuer's key and status list on every request, so a revoked credential shows as
  * revoked, never as a badge.
  */
-export class BadgePortal {
-  private readonly previews = new Map<string, Buffer>();
+/** Preview PNGs depend only on status and track: drawn once per process. */
+const previews = new Map<string, Buffer>();
 
+export class BadgePortal {
   constructor(
     private readonly portal: Portal,
     private readonly store: BadgeStore | undefined,
@@ -125,10 +126,10 @@ export class BadgePortal {
     const badge = await this.publicBadge(id, origin);
     if (!badge) return undefined;
     const key = `${badge.status}:${badge.track?.id ?? ''}`;
-    let body = this.previews.get(key);
+    let body = previews.get(key);
     if (!body) {
       body = badgePreviewPng(badge.status as BadgeImageStatus, badge.track?.id ?? '');
-      this.previews.set(key, body);
+      previews.set(key, body);
     }
     return { body, contentType: 'image/png', etag: etagOf(body) };
   }

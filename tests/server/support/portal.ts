@@ -52,6 +52,7 @@ export async function startTestPortal(options: Partial<ServerOptions> & { issuer
   const running = await startPortalServer({
     dataDir: dir,
     store,
+    badges: store,
     catalog: loadCatalog(),
     host: '127.0.0.1',
     port: 0,
