@@ -1,3 +1,4 @@
+import { issuerDocumentAt } from '../api';
 import type { BadgeImage } from '../badges';
 import { badgeDate } from '../badge-image';
 import type { PublicBadgeView } from '../cohort-schemas';
@@ -34,7 +35,12 @@ async function image(ctx: RequestContext, kind: 'svg' | 'png'): Promise<Reply> {
 
 async function badgePage(ctx: RequestContext): Promise<Reply> {
   const view = await ctx.portal.badges.publicBadge(ctx.param('id'), ctx.origin);
-  if (!view) throw notIssued();
+  if (!view) {
+    // An issuer named did:web:<host>:badges keeps its DID document at /badges/did.json.
+    const document = await issuerDocumentAt(ctx);
+    if (document) return document;
+    throw notIssued();
+  }
   return page(ctx, { title: view.achievement.name, area: 'public', head: socialTags(view) }, view.status === 'valid' ? validBody(view) : withdrawnBody(view));
 }
 
