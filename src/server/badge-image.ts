@@ -79,12 +79,12 @@ export function badgeSvg(input: BadgeImageInput): string {
   const c = coloursFor(input.status, input.trackId);
   const date = badgeDate(input.issuedAt);
   const titleLines = wrapText(input.title, 20, 3);
-  const issuerLines = wrapText(`Issued by ${input.issuer}`, 34, 2);
+  const issuerLine = wrapText(`Issued by ${input.issuer}`, 34, 1)[0] ?? '';
   const stateWord = input.status === 'valid' ? null : STATUS_WORD[input.status];
   const label = stateWord
     ? `${input.title}: this credential is ${stateWord.toLowerCase()}`
     : `${input.title}, ${input.track} badge issued by ${input.issuer} on ${date}`;
-  const titleTop = 250 - (titleLines.length - 1) * 17;
+  const titleTop = 232 - (titleLines.length - 1) * 15;
   return [
     '<svg xmlns="http://www.w3.org/2000/svg" width="480" height="560" viewBox="0 0 480 560" role="img" aria-labelledby="badge-title">',
     `<title id="badge-title">${xmlText(label)}</title>`,
@@ -94,15 +94,13 @@ export function badgeSvg(input: BadgeImageInput): string {
     `<circle cx="240" cy="250" r="190" fill="${c.main}"/>`,
     '<circle cx="240" cy="250" r="168" fill="none" stroke="#ffffff" stroke-opacity="0.55" stroke-width="4"/>',
     `<text x="240" y="140" text-anchor="middle" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="17" font-weight="600" fill="#ffffff" letter-spacing="2">${xmlText(input.track.toUpperCase())}</text>`,
-    `<text text-anchor="middle" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="29" font-weight="700" fill="#ffffff">${titleLines
-      .map((line, i) => `<tspan x="240" y="${titleTop + i * 34}">${xmlText(line)}</tspan>`)
+    `<text text-anchor="middle" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="26" font-weight="700" fill="#ffffff">${titleLines
+      .map((line, i) => `<tspan x="240" y="${titleTop + i * 31}">${xmlText(line)}</tspan>`)
       .join('')}</text>`,
     stateWord
-      ? `<text x="240" y="348" text-anchor="middle" font-family="system-ui, Arial, sans-serif" font-size="30" font-weight="800" fill="#ffffff" letter-spacing="3">${stateWord}</text>`
-      : `<text x="240" y="348" text-anchor="middle" font-family="system-ui, Arial, sans-serif" font-size="17" fill="#ffffff">${xmlText(date)}</text>`,
-    `<text text-anchor="middle" font-family="system-ui, Arial, sans-serif" font-size="15" fill="#1b2330">${issuerLines
-      .map((line, i) => `<tspan x="240" y="${470 + i * 20}">${xmlText(line)}</tspan>`)
-      .join('')}</text>`,
+      ? `<text x="240" y="322" text-anchor="middle" font-family="system-ui, Arial, sans-serif" font-size="30" font-weight="800" fill="#ffffff" letter-spacing="3">${stateWord}</text>`
+      : `<text x="240" y="318" text-anchor="middle" font-family="system-ui, Arial, sans-serif" font-size="17" fill="#ffffff">${xmlText(date)}</text>`,
+    `<text x="240" y="352" text-anchor="middle" font-family="system-ui, Arial, sans-serif" font-size="14" fill="#ffffff" fill-opacity="0.9">${xmlText(issuerLine)}</text>`,
     '</svg>',
     '',
   ].join('\n');
