@@ -35,6 +35,8 @@ export interface OpenedStore {
 
 export interface Backend {
   name: string;
+  /** Whether the backend's store class implements CohortStore (feature-detected, not assumed). */
+  implementsCohorts: boolean;
   /** Once per test file. */
   start(): Promise<void>;
   open(options?: { now?: () => Date }): Promise<OpenedStore>;
@@ -46,8 +48,14 @@ export function cohortStoreOf(store: AnyStore): (AnyStore & CohortStore) | undef
   return typeof s.applyImport === 'function' && typeof s.createCohort === 'function' ? (store as AnyStore & CohortStore) : undefined;
 }
 
+const implementsCohorts = (cls: { prototype: object }) => {
+  const proto = cls.prototype as Partial<CohortStore>;
+  return typeof proto.applyImport === 'function' && typeof proto.createCohort === 'function';
+};
+
 const sqlite: Backend = {
   name: 'sqlite',
+  implementsCohorts: implementsCohorts(SqliteStore),
   async start() {},
   async stop() {},
   async open(options = {}) {
@@ -98,6 +106,7 @@ function dynamodb(): Backend {
   let tables = 0;
   return {
     name: 'dynamodb',
+    implementsCohorts: implementsCohorts(DynamoDbStore),
     async start() {
       server = await startDynalite();
     },
@@ -156,9 +165,13 @@ export function backends(): Backend[] {
  * `describe`s the same specification once per backend, each with its own store per test.
  * `ctx()` gives the current test's store.
  */
-export function describeEachBackend(title: string, spec: (ctx: () => OpenedStore, backend: Backend) => void, options: { now?: () => Date } = {}): void {
+export function describeEachBackend(
+  title: string,
+  spec: (ctx: () => OpenedStore, backend: Backend) => void,
+  options: { now?: () => Date; when?: (backend: Backend) => boolean } = {},
+): void {
   for (const backend of backends()) {
-    describe(`${title} [${backend.name}]`, () => {
+    (options.when?.(backend) === false ? describe.skip : describe)(`${title} [${backend.name}]`, () => {
       let current: OpenedStore | undefined;
       beforeAll(() => backend.start());
       afterAll(() => backend.stop());
