@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { resolveDataDir } from './data-dir';
 import { StoreError } from './errors';
+import { SqliteStore } from './sqlite-store';
 import type { AccessStore, Store } from './types';
 
 export const STORE_ENV = 'SKILLPROOF_STORE';
@@ -66,13 +67,14 @@ export function openStore(spec: StoreSpec | string, options: OpenStoreOptions = 
   const chosen = typeof spec === 'string' ? resolveStoreSpec({ store: spec }) : spec;
   const clock = options.now ? { now: options.now } : {};
   if (chosen.kind === 'sqlite') {
-    const { SqliteStore } = require('./sqlite-store') as typeof import('./sqlite-store');
     return SqliteStore.open(chosen.dir, clock);
   }
   // Loaded only when chosen: the SDK clients are large, and most commands use SQLite.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { DynamoDbStore } = require('./dynamodb/dynamodb-store') as typeof import('./dynamodb/dynamodb-store');
   const { S3BlobStore } = require('./blobs/s3-blob-store') as typeof import('./blobs/s3-blob-store');
   const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const blobs = new S3BlobStore({ client: new S3Client({}), bucket: chosen.bucket, ...(chosen.prefix ? { prefix: chosen.prefix } : {}) });
   return new DynamoDbStore({ client: {}, tableName: chosen.table, blobs, ...clock });
 }

@@ -25,7 +25,7 @@ import {
 } from '../cohort-types';
 import { ConcurrentModificationError, ConstraintViolationError, NotFoundError, StoreError } from '../errors';
 import type { AuditInput, CandidateRecord } from '../types';
-import type { CommitContext, CommitLog, Decision, Write } from './commit-log';
+import type { CommitContext, Decision, Write } from './commit-log';
 import { isConditionalCheckFailed, keys, recordItem, recordOf, type TableAccess } from './table-access';
 
 type Ordered<T> = T & { ord: number };
@@ -36,7 +36,6 @@ const BULK_STATES: readonly BulkItemState[] = ['pending', 'started', 'failed'];
 export class DynamoCohorts {
   constructor(
     private readonly access: TableAccess,
-    private readonly log: CommitLog,
     private readonly commit: Commit,
   ) {}
 

@@ -59,7 +59,7 @@ import {
 } from '../types';
 import { auditHash, CommitLog, GENESIS_HASH, toAuditEntry, type CommitContext, type Decision, type Write } from './commit-log';
 import { DynamoCohorts } from './dynamodb-cohorts';
-import { pad, toItem } from './marshal';
+import { toItem } from './marshal';
 import { isConditionalCheckFailed, keys, recordItem, recordOf, TableAccess, type Key } from './table-access';
 
 export interface DynamoDbStoreOptions {
@@ -92,7 +92,7 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
     this.blobs = options.blobs;
     this.access = new TableAccess(this.client, this.tableName);
     this.log = new CommitLog(this.access, options.now ?? (() => new Date()));
-    this.cohorts = new DynamoCohorts(this.access, this.log, (a, b) => this.commit(a, b));
+    this.cohorts = new DynamoCohorts(this.access, (a, b) => this.commit(a, b));
   }
 
   close(): void {
@@ -795,5 +795,4 @@ function checkAttempt(a: AttemptRecord): void {
   if (a.state === 'credentialed' && !(a.kind === 'assessment' && a.result === 'passed')) fail('only a passed assessment can carry a credential');
 }
 
-export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-export { pad };
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

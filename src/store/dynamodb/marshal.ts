@@ -1,7 +1,7 @@
 /**
- * A small typed marshaller between plain records and DynamoDB items (lib-dynamodb is not a
- * dependency). Items hold only flat scalars: nested values (reports, sandboxes, credentials) are
- * stored as JSON strings, so they come back exactly as written.
+ * A small typed marshaller for the store's items (lib-dynamodb is not a dependency). Items hold only
+ * flat scalars: a record itself is stored as one JSON string (`rec`, see table-access.ts), so
+ * nested values, nulls and types come back exactly as written.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
@@ -26,50 +26,6 @@ export function toAttribute(value: Scalar): AttributeValue {
     return { N: String(value) };
   }
   return { BOOL: value };
-}
-
-/** Typed readers of one item; a missing or mistyped attribute is a damaged item, reported by name. */
-export class ItemReader {
-  constructor(private readonly item: Item) {}
-
-  has(name: string): boolean {
-    const v = this.item[name];
-    return v !== undefined && !v.NULL;
-  }
-
-  str(name: string): string {
-    const v = this.item[name]?.S;
-    if (v === undefined) throw new TypeError(`DynamoDB item ${describeKey(this.item)} has no string attribute "${name}"`);
-    return v;
-  }
-
-  strOrNull(name: string): string | null {
-    return this.has(name) ? this.str(name) : null;
-  }
-
-  num(name: string): number {
-    const v = this.item[name]?.N;
-    if (v === undefined) throw new TypeError(`DynamoDB item ${describeKey(this.item)} has no number attribute "${name}"`);
-    return Number(v);
-  }
-
-  numOrNull(name: string): number | null {
-    return this.has(name) ? this.num(name) : null;
-  }
-
-  bool(name: string): boolean {
-    return this.item[name]?.BOOL === true;
-  }
-
-  json<T>(name: string): T {
-    return JSON.parse(this.str(name)) as T;
-  }
-}
-
-export const read = (item: Item): ItemReader => new ItemReader(item);
-
-export function describeKey(item: Item): string {
-  return `${item.pk?.S ?? '?'} / ${item.sk?.S ?? '?'}`;
 }
 
 /** Fixed-width decimal so numbers sort as strings in sort keys. */
