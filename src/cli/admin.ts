@@ -1,20 +1,27 @@
 import type { Command } from 'commander';
+import { storeOption } from './attempt';
 import { CliError, EXIT, printJson, type CliIo } from './io';
 import { formatColumns } from './table';
 
 interface StoreOpts {
   dataDir?: string;
+  store?: string;
   json?: boolean;
 }
 
 const ACTOR = 'admin:cli';
 
-/** Opens the store of `--data-dir` for one command and closes it afterwards. */
-async function withStore<T>(opts: StoreOpts, fn: (store: import('../store/sqlite-store').SqliteStore) => Promise<T>): Promise<T> {
-  const { resolveDataDir } = require('../store/data-dir') as typeof import('../store/data-dir');
-  const { SqliteStore } = require('../store/sqlite-store') as typeof import('../store/sqlite-store');
+/** Opens the store of `--store` / `--data-dir` for one command and closes it afterwards. */
+async function withStore<T>(opts: StoreOpts, fn: (store: import('../store/types').Store & import('../store/types').AccessStore) => Promise<T>): Promise<T> {
+  const { openStore, resolveStoreSpec } = require('../store/open-store') as typeof import('../store/open-store');
   const { StoreError } = require('../store/errors') as typeof import('../store/errors');
-  const store = SqliteStore.open(resolveDataDir(opts.dataDir ? { dataDir: opts.dataDir } : {}));
+  let store: ReturnType<typeof openStore>;
+  try {
+    store = openStore(resolveStoreSpec({ ...(opts.store ? { store: opts.store } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) }));
+  } catch (e) {
+    if (e instanceof StoreError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  }
   try {
     return await fn(store);
   } catch (e) {
@@ -35,6 +42,7 @@ export function register(program: Command, io: CliIo): void {
     .description('mint an admin token and print it once')
     .option('--name <name>', 'who or what the token is for', 'admin')
     .option('--data-dir <dir>', 'data directory (default: SKILLPROOF_HOME, else ~/.skillproof)')
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((opts: StoreOpts & { name: string }) =>
       withStore(opts, async (store) => {
@@ -51,6 +59,7 @@ export function register(program: Command, io: CliIo): void {
     .command('list')
     .description('list admin tokens (never the tokens themselves)')
     .option('--data-dir <dir>', 'data directory')
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((opts: StoreOpts) =>
       withStore(opts, async (store) => {
@@ -72,6 +81,7 @@ export function register(program: Command, io: CliIo): void {
     .command('revoke <id>')
     .description('revoke an admin token; sessions opened with it end')
     .option('--data-dir <dir>', 'data directory')
+    .addOption(storeOption())
     .action((id: string, opts: StoreOpts) =>
       withStore(opts, async (store) => {
         const record = await store.revokeAdminToken(id, { actor: ACTOR, action: 'admin-token.revoked', subject: id });
@@ -84,6 +94,7 @@ export function register(program: Command, io: CliIo): void {
     .description('create an access code a candidate signs in to the portal with (shown once)')
     .option('--expires-in-hours <hours>', 'how long it can be used to sign in', '168')
     .option('--data-dir <dir>', 'data directory')
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((attemptId: string, opts: StoreOpts & { expiresInHours: string }) =>
       withStore(opts, async (store) => {

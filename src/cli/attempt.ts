@@ -15,9 +15,14 @@ import { formatColumns } from './table';
 
 export interface DataDirOpts {
   dataDir?: string;
+  /** `--store <spec>`: which store (src/store/open-store.ts); default SKILLPROOF_STORE, else SQLite in the data directory. */
+  store?: string;
 }
 
 export const dataDirOption = () => new Option('--data-dir <dir>', 'where attempts, credentials and the issuer key live (default: $SKILLPROOF_HOME, else ~/.skillproof)');
+
+export const storeOption = () =>
+  new Option('--store <spec>', 'where records live: sqlite:<dir> or dynamodb:<table> (default: $SKILLPROOF_STORE, else SQLite in the data directory)');
 
 /** An open data directory: its store, and the catalog loaded on first use (it takes a moment). */
 export interface Workspace {
@@ -42,8 +47,8 @@ export async function withWorkspace<T>(opts: DataDirOpts, fn: (ws: Workspace) =>
   const { resolveDataDir } = require('../store/data-dir') as typeof import('../store/data-dir');
   const dataDir = resolveDataDir(opts.dataDir ? { dataDir: opts.dataDir } : {});
   try {
-    const { SqliteStore } = require('../store/sqlite-store') as typeof import('../store/sqlite-store');
-    const store = SqliteStore.open(dataDir);
+    const { openStore, resolveStoreSpec } = require('../store/open-store') as typeof import('../store/open-store');
+    const store = openStore(resolveStoreSpec({ ...(opts.store ? { store: opts.store } : {}), dataDir }));
     let catalog: Catalog | undefined;
     try {
       return await fn({
@@ -69,6 +74,7 @@ const USAGE_ERRORS = new Set([
   'EvidenceError',
   'NotFoundError',
   'SchemaVersionError',
+  'StoreSpecError',
 ]);
 /** The store or status list refused something; the command can be run again. */
 const FAILURE_ERRORS = new Set(['ConcurrentModificationError', 'ConstraintViolationError', 'EvidenceHashMismatchError', 'StatusListError']);
@@ -466,6 +472,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--external-id <id>', "the sandbox's external id for the grader role")
     .option('--replay <path>', "recorded evidence instead of a real account: an evidence file (one task), or a folder of evidence files, one per task (any *.json name; each file's task.id says which task)")
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .option('--quiet', 'print only the attempt id (for scripts: ATTEMPT=$(skillproof attempt start … --quiet))')
     .action((id: string, opts: StartOpts) => withWorkspace(opts, (ws) => start(ws, io, id, opts)));
@@ -473,24 +480,28 @@ export function register(program: Command, io: CliIo): void {
     .command('check <attempt-id>')
     .description('a progress run: grades the visible checks and shows their hints (rate-limited: exit 4 when checked again too soon)')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => check(ws, io, id, opts)));
   attempt
     .command('submit <attempt-id>')
     .description('freeze the sandbox and grade every task with all checks (exit 0 passed, 1 failed, 3 incomplete)')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => submit(ws, io, id, opts, false)));
   attempt
     .command('show <attempt-id>')
     .description("an attempt's state, result, each task's report summary and evidence hashes")
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, id, opts)));
   attempt
     .command('list')
     .description('every attempt in the data directory')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => list(ws, io, opts)));
   attempt
@@ -498,11 +509,13 @@ export function register(program: Command, io: CliIo): void {
     .description("print a stored evidence bundle, as signed when stored: an attempt's final run of one task, or a bundle by its sha256 (to `skillproof regrade` it)")
     .option('--task <task-id>', "the task whose final run's evidence to print (needed when the attempt has several)")
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .action((ref: string, opts: DataDirOpts & { task?: string }) => withWorkspace(opts, (ws) => evidence(ws, io, ref, opts)));
   attempt
     .command('regrade <attempt-id>')
     .description('admin: run the final grading of an incomplete attempt again (passed and failed are final)')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => submit(ws, io, id, opts, true)));
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { OpenBadgeCredential } from '../credentials/open-badge';
 import type { VerificationReason, VerificationResult } from '../credentials/verify';
 import type { CredentialRecord } from '../store/types';
-import { actor, dataDirOption, withWorkspace, type DataDirOpts, type Workspace } from './attempt';
+import { actor, dataDirOption, storeOption, withWorkspace, type DataDirOpts, type Workspace } from './attempt';
 import { CliError, EXIT, printJson, type CliIo } from './io';
 import { formatColumns } from './table';
 
@@ -324,6 +324,7 @@ export function register(program: Command, io: CliIo): void {
     .command('issue <attempt-id>')
     .description("issue the credential of a passed assessment attempt (a second call returns the same one)")
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .option('--quiet', 'print only the credential id (for scripts)')
     .action((id: string, opts: JsonOpts & { quiet?: boolean }) => withWorkspace(opts, (ws) => issue(ws, io, id, opts)));
@@ -332,6 +333,7 @@ export function register(program: Command, io: CliIo): void {
     .description('show a credential')
     .option('--jwt', 'print the compact JWT (VC-JWT) alone')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: JsonOpts & { jwt?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, id, opts)));
   credential
@@ -340,6 +342,7 @@ export function register(program: Command, io: CliIo): void {
       "verify a credential with the issuer's public key and its status list (exit 0 valid; 1 invalid, expired or revoked; 3 revocation status could not be checked)",
     )
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--jwks <file>', "verify with this published JWKS instead of a data directory's issuer (anyone can; `skillproof issuer jwks` prints it)")
     .option('--status-list <jwt-or-file>', "with --jwks: the status list credential to check revocation against (default: fetch it from the credential's credentialStatus URL)")
     .option('--no-status-check', 'with --jwks: accept the credential without checking whether it was revoked')
@@ -355,12 +358,14 @@ export function register(program: Command, io: CliIo): void {
     .description('revoke a credential: its status list bit is set from now on')
     .requiredOption('--reason <text>', 'why (kept in the audit log)')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((id: string, opts: JsonOpts & { reason: string }) => withWorkspace(opts, (ws) => revoke(ws, io, id, opts)));
   credential
     .command('list')
     .description('every credential in the data directory')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((opts: JsonOpts) => withWorkspace(opts, (ws) => list(ws, io, opts)));
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { IssuerPublicInfo } from '../credentials/issuer-keys';
 import type { SigningAlgorithm } from '../credentials/vc-jwt';
-import { actor, dataDirOption, withWorkspace, type DataDirOpts, type Workspace } from './attempt';
+import { actor, dataDirOption, storeOption, withWorkspace, type DataDirOpts, type Workspace } from './attempt';
 import { printJson, type CliIo } from './io';
 
 interface InitOpts extends DataDirOpts {
@@ -88,23 +88,27 @@ export function register(program: Command, io: CliIo): void {
     .option('--name <name>', 'issuer name shown in credentials (default SkillProof)')
     .addOption(new Option('--alg <alg>', 'signing algorithm (default ES256)').choices(['ES256', 'EdDSA']))
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((opts: InitOpts) => withWorkspace(opts, (ws) => init(ws, io, opts)));
   issuer
     .command('show')
     .description('show the issuer: id, key id, public JWKS and did:web document')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--json', 'print JSON')
     .action((opts: DataDirOpts & { json?: boolean }) => withWorkspace(opts, (ws) => show(ws, io, opts)));
   issuer
     .command('jwks')
     .description("print the issuer's public JWKS alone: the file `credential verify --jwks` takes (serve also publishes it at /.well-known/jwks.json)")
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .action((opts: DataDirOpts) => withWorkspace(opts, (ws) => jwks(ws, io)));
   issuer
     .command('status-list [list]')
     .description('print a status list credential (signed now, valid one day) to publish at its URL, for verifiers to check revocation (default list 1)')
     .addOption(dataDirOption())
+    .addOption(storeOption())
     .action((list: string | undefined, opts: DataDirOpts) => withWorkspace(opts, (ws) => statusList(ws, io, list ?? '1')));
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { storeOption } from './attempt';
 import { withCatalog } from './catalog';
 import { CliError, EXIT, type CliIo } from './io';
 
@@ -6,6 +7,7 @@ interface ServeOpts {
   port: string;
   host: string;
   dataDir?: string;
+  store?: string;
   region?: string;
   publicUrl?: string;
   trustProxy?: boolean | string;
@@ -48,6 +50,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--port <port>', 'TCP port (0 picks a free one)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'data directory (default: SKILLPROOF_HOME, else ~/.skillproof)')
+    .addOption(storeOption())
     .option('--region <region>', 'AWS region of the sandboxes (default: AWS_REGION)')
     .option('--public-url <url>', 'the address people reach the portal at, when behind a proxy (share links; https turns on Secure cookies)')
     .option(
@@ -57,7 +60,7 @@ export function register(program: Command, io: CliIo): void {
     .action((opts: ServeOpts) =>
       withCatalog(async (catalog) => {
         const { resolveDataDir } = require('../store/data-dir') as typeof import('../store/data-dir');
-        const { SqliteStore } = require('../store/sqlite-store') as typeof import('../store/sqlite-store');
+        const { openStore, resolveStoreSpec, describeStoreSpec } = require('../store/open-store') as typeof import('../store/open-store');
         const { startPortalServer } = require('../server/app') as typeof import('../server/app');
         const { parsePool, POOL_ENV } = require('../sandbox/session') as typeof import('../sandbox/session');
         const listenPort = port(opts.port);
@@ -65,7 +68,15 @@ export function register(program: Command, io: CliIo): void {
         const proxies = trustProxy(opts.trustProxy, origin);
         const dataDir = resolveDataDir(opts.dataDir ? { dataDir: opts.dataDir } : {});
         const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-        const store = SqliteStore.open(dataDir);
+        let spec: ReturnType<typeof resolveStoreSpec>;
+        let store: ReturnType<typeof openStore>;
+        try {
+          spec = resolveStoreSpec({ ...(opts.store ? { store: opts.store } : {}), dataDir });
+          store = openStore(spec);
+        } catch (e) {
+          if ((e as Error).name === 'StoreSpecError') throw new CliError((e as Error).message, EXIT.usage);
+          throw e;
+        }
         let running: Awaited<ReturnType<typeof startPortalServer>>;
         try {
           running = await startPortalServer({
@@ -88,7 +99,7 @@ export function register(program: Command, io: CliIo): void {
           if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot listen on ${opts.host}: no such local address.`, EXIT.usage);
           throw e;
         }
-        io.out(`SkillProof portal listening on ${running.url} (data directory ${dataDir})`);
+        io.out(`SkillProof portal listening on ${running.url} (data directory ${dataDir}, store ${describeStoreSpec(spec)})`);
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.off('SIGINT', stop);

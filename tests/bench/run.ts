@@ -14,6 +14,7 @@ import { measureCliStart } from './cli-start';
 import { IN_FLIGHT, type CredentialOps } from './credentials';
 import { measureLatency } from './latency';
 import { round, table } from './stats';
+import { measureStoreOps, storeOpsRows } from './store-ops';
 import { measureThroughput } from './throughput';
 
 interface Args {
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
     latencyMs: args.latencyMs,
     workers: availableParallelism(),
   });
+
+  progress('store operations (SQLite, DynamoDB on dynalite)');
+  const storeOps = await measureStoreOps(args.quick ? 50 : 200);
 
   const totalMs = performance.now() - started;
 
@@ -151,6 +155,8 @@ async function main(): Promise<void> {
     ),
   );
   out.push('', `CLI start (spawned, median of ${sizes.cliRuns} after a warm-up): skillproof --help ${cliStartMs.help} ms, skillproof tasks list ${cliStartMs.tasksList} ms`);
+  out.push('', `Store operations per second, one after another from one handle (${args.quick ? 50 : 200} each; DynamoDB = dynalite in this process, no network)`);
+  out.push(table(['operation', 'sqlite ops/s', 'dynamodb ops/s', 'sqlite/dynamodb'], storeOpsRows(storeOps)));
   out.push('', 'Targets (issue 8)', ...targets.map((t) => `  ${t}`));
   if (notes.length) out.push('', 'Notes', ...notes.map((n) => `  ${n}`));
   out.push('', `${round(totalMs / 1000, 1)} s in all; JSON written to ${args.out}`);
@@ -171,6 +177,7 @@ async function main(): Promise<void> {
         throughput,
         credentials,
         cliStartMs,
+        storeOps,
         totalMs: round(totalMs),
         targets,
         notes,
