@@ -82,7 +82,7 @@ export function register(program: Command, io: CliIo): void {
           running = await startPortalServer({
             dataDir,
             store,
-            badges: store,
+            ...('setBadgeShownName' in store ? { badges: store as typeof store & import('../store/badge-types').BadgeStore } : {}),
             catalog,
             host: opts.host,
             port: listenPort,
