@@ -9,7 +9,7 @@
  * only guarantees atomicity (an import is all or nothing), uniqueness and compare-and-set on a
  * cohort's `version`.
  */
-import type { AuditInput } from './types';
+import type { AuditInput, CandidateRecord } from './types';
 
 export const COHORT_CADENCES = [3, 6, 9] as const;
 export type CohortCadenceMonths = (typeof COHORT_CADENCES)[number];
@@ -100,12 +100,22 @@ export interface MemberRecord {
  */
 export interface ImportPlan {
   cohortId: string;
+  /**
+   * The cohort's version the plan was computed from. When given, the import is refused with
+   * ConcurrentModificationError if the cohort changed since (another import, a new group size).
+   * Every import that changes something increments the version.
+   */
+  expectedVersion?: number;
+  /** Candidates the import creates (absent ones only), in the same transaction as the members. */
+  candidates?: Array<Omit<CandidateRecord, 'createdAt'>>;
   newGroups: Array<Omit<GroupRecord, 'createdAt'>>;
   /** Members to insert, or to update when (cohortId, candidateId) exists. */
   members: Array<Omit<MemberRecord, 'joinedAt' | 'updatedAt'>>;
 }
 
 export interface ImportResult {
+  /** Candidates of `plan.candidates` that did not exist yet (absent when the plan had none). */
+  candidatesCreated?: number;
   groupsCreated: number;
   membersAdded: number;
   membersUpdated: number;

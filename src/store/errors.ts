@@ -15,15 +15,19 @@ export class NotFoundError extends StoreError {
   }
 }
 
-/** Someone else changed the attempt between our read and our write; re-read and retry. */
+/**
+ * Someone else changed the record between our read and our write; re-read and retry. `attemptId`
+ * names the record (an attempt unless `kind` says otherwise, e.g. `Cohort`).
+ */
 export class ConcurrentModificationError extends StoreError {
   constructor(
     readonly attemptId: string,
     readonly expectedVersion: number,
     readonly actualVersion: number,
+    readonly kind: string = 'Attempt',
   ) {
     super(
-      `Attempt ${attemptId} changed while this operation ran (expected version ${expectedVersion}, found ${actualVersion}); run the command again.`,
+      `${kind} ${attemptId} changed while this operation ran (expected version ${expectedVersion}, found ${actualVersion}); run the command again.`,
     );
   }
 }

@@ -2,6 +2,8 @@
  * Numbered schema migrations, applied in order, each in its own transaction and recorded in
  * `schema_migrations`. Never edit a released migration: add the next number.
  */
+import { COHORTS_MIGRATION } from './sqlite-cohorts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -187,6 +189,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_expiry ON sessions(expires_at);
     `,
   },
+  COHORTS_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -13,6 +13,7 @@ import {
   StoreError,
 } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+import { SqliteCohortStore } from './sqlite-cohorts';
 import { bundleHash } from '../evidence/bundle';
 import type {
   AccessCodeRecord,
@@ -58,6 +59,8 @@ type Row = Record<string, unknown>;
 export class SqliteStore implements Store, AccessStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
+  /** Cohorts (src/store/sqlite-cohorts.ts), in the same database, transactions and audit chain. */
+  readonly cohorts: SqliteCohortStore;
 
   /** Opens (creating and migrating if needed) `<dataDir>/skillproof.db`. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -77,6 +80,7 @@ export class SqliteStore implements Store, AccessStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.cohorts = new SqliteCohortStore({ db: this.db, tx: (fn) => this.tx(fn), audit: (entry) => void this.audit(entry), stamp: () => this.stamp() });
   }
 
   /** Schema versions applied to this database, in order. */
