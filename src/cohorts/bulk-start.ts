@@ -123,8 +123,17 @@ export async function bulkStart(deps: BulkStartDeps, cohortId: string, groupId: 
     await deps.cohorts.updateBulkItem(run.id, item.candidateId, { state: 'started', attemptId: attempt.id, error: null });
     report(item, outcome, { attemptId: attempt.id });
   };
+  // A failure to record progress stops every worker taking more: the store is the run's memory.
+  let stopped = false;
   const workers = Array.from({ length: Math.min(deps.concurrency, queue.length) }, async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) await work(item);
+    for (let item = queue.shift(); item && !stopped; item = queue.shift()) {
+      try {
+        await work(item);
+      } catch (e) {
+        stopped = true;
+        throw e;
+      }
+    }
   });
   const settled = await Promise.allSettled(workers);
   const crash = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
