@@ -198,7 +198,8 @@ async function importCsv(ws: CohortWorkspace, io: CliIo, opts: CohortOpts & { cs
   } catch (e) {
     throw new CliError(`cannot read --csv ${opts.csv}: ${(e as Error).message}`);
   }
-  const outcome = await importMembers({ store: ws.store, cohorts: ws.cohorts, catalog: ws.cohortCatalog(), actor: actor('admin') }, opts.cohort, text, {
+  const lookup = (ws.cohorts as Partial<import('../cohorts/import').CandidateLookup>).findCandidateIds ? (ws.cohorts as unknown as import('../cohorts/import').CandidateLookup) : undefined;
+  const outcome = await importMembers({ store: ws.store, cohorts: ws.cohorts, catalog: ws.cohortCatalog(), actor: actor('admin'), ...(lookup ? { lookup } : {}) }, opts.cohort, text, {
     source: opts.csv,
     ...(opts.dryRun ? { dryRun: true } : {}),
   });

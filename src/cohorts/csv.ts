@@ -26,6 +26,7 @@ export function parseCsv(text: string): ParsedCsv {
   const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const firstLine = input.slice(0, input.search(/\r|\n|$/));
   const delimiter = !firstLine.includes(',') && firstLine.includes(';') ? ';' : ',';
+  const delimiterCode = delimiter.charCodeAt(0);
   const records: CsvRecord[] = [];
   const problems: CsvSyntaxProblem[] = [];
   let row = 1;
@@ -89,9 +90,19 @@ export function parseCsv(text: string): ParsedCsv {
     }
     if (ch === '"') {
       problems.push({ row, message: 'a quote inside an unquoted field (quote the whole field and double the quote: "a ""b"" c")' });
+      field += ch;
+      i += 1;
+      continue;
     }
-    field += ch;
-    i += 1;
+    // Plain text up to the next delimiter, line end or quote, taken in one slice.
+    let j = i + 1;
+    while (j < n) {
+      const c = input.charCodeAt(j);
+      if (c === delimiterCode || c === 13 || c === 10 || c === 34) break;
+      j += 1;
+    }
+    field += input.slice(i, j);
+    i = j;
   }
   if (field !== '' || fields.length > 0) endRecord();
   return { records, problems };

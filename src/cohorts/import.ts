@@ -18,13 +18,19 @@ import type { CandidateRecord, Store } from '../store/types';
 import type { CohortCatalog } from './catalog';
 import { CohortInputError } from './errors';
 import { planPlacement, type Arrival } from './placement';
-import { nameKey, readRoster, type RosterRow } from './roster';
+import { nameKey, readRoster } from './roster';
+
+/** Many candidates found in one read (SqliteCohortStore has it); without one, the import asks the store row by row. */
+export interface CandidateLookup {
+  findCandidateIds(query: { emailHashes: readonly string[]; ids: readonly string[] }): Promise<{ byEmailHash: Map<string, string>; existingIds: Set<string> }>;
+}
 
 export interface ImportDeps {
   store: Pick<Store, 'installationSalt' | 'findCandidateByEmailHash' | 'getCandidate'>;
   cohorts: CohortStore;
   catalog: CohortCatalog;
   actor: string;
+  lookup?: CandidateLookup;
   /** Group ids (default `grp-` + 12 random hex). */
   newGroupId?: () => string;
 }
@@ -62,10 +68,19 @@ export async function importMembers(deps: ImportDeps, cohortId: string, csv: str
   const rows = readRoster(csv, { targets: cohort.targetAssessmentIds, catalog: deps.catalog }, options.source);
 
   const salt = await deps.store.installationSalt();
+  const keyed = rows.map((row) => (row.email ? { row, emailHash: hashIdentity(row.email, salt) } : { row, id: nameCandidateId(cohort.id, row.name!, salt) }));
+  const known = await knownCandidates(deps, keyed);
   const candidates: Array<Omit<CandidateRecord, 'createdAt'>> = [];
   const arrivals: Arrival[] = [];
-  for (const row of rows) {
-    const candidateId = await candidateFor(deps, cohort.id, row, salt, candidates);
+  for (const { row, emailHash, id } of keyed) {
+    let candidateId: string;
+    if (emailHash !== undefined) {
+      candidateId = known.byEmailHash.get(emailHash) ?? `cand-${randomBytes(6).toString('hex')}`;
+      if (!known.byEmailHash.has(emailHash)) candidates.push({ id: candidateId, subjectId: `urn:uuid:${randomUUID()}`, emailHash });
+    } else {
+      candidateId = id!;
+      if (!known.existingIds.has(candidateId)) candidates.push({ id: candidateId, subjectId: `urn:uuid:${randomUUID()}`, emailHash: null });
+    }
     arrivals.push({ candidateId, level: row.level, targetAssessmentId: row.targetAssessmentId, displayName: row.name, importRow: row.row });
   }
   const [groups, members] = await Promise.all([deps.cohorts.listGroups(cohort.id), deps.cohorts.listMembers({ cohortId: cohort.id })]);
@@ -89,24 +104,19 @@ export async function importMembers(deps: ImportDeps, cohortId: string, csv: str
   return { cohort: (await deps.cohorts.getCohort(cohort.id)) ?? cohort, rows: rows.length, result, moved: placement.moved, dryRun: false, plan };
 }
 
-async function candidateFor(
-  deps: ImportDeps,
-  cohortId: string,
-  row: RosterRow,
-  salt: string,
-  created: Array<Omit<CandidateRecord, 'createdAt'>>,
-): Promise<string> {
-  if (row.email) {
-    const emailHash = hashIdentity(row.email, salt);
-    const known = await deps.store.findCandidateByEmailHash(emailHash);
-    if (known) return known.id;
-    const id = `cand-${randomBytes(6).toString('hex')}`;
-    created.push({ id, subjectId: `urn:uuid:${randomUUID()}`, emailHash });
-    return id;
+/** The candidates that already exist: by e-mail hash (as `attempt start --candidate <e-mail>` finds them), or by derived id. */
+async function knownCandidates(deps: ImportDeps, keyed: ReadonlyArray<{ emailHash?: string; id?: string }>): Promise<{ byEmailHash: Map<string, string>; existingIds: Set<string> }> {
+  const emailHashes = keyed.flatMap((k) => (k.emailHash !== undefined ? [k.emailHash] : []));
+  const ids = keyed.flatMap((k) => (k.id !== undefined ? [k.id] : []));
+  if (deps.lookup) return deps.lookup.findCandidateIds({ emailHashes, ids });
+  const byEmailHash = new Map<string, string>();
+  const existingIds = new Set<string>();
+  for (const hash of emailHashes) {
+    const found = await deps.store.findCandidateByEmailHash(hash);
+    if (found) byEmailHash.set(hash, found.id);
   }
-  const id = nameCandidateId(cohortId, row.name!, salt);
-  if (!(await deps.store.getCandidate(id))) created.push({ id, subjectId: `urn:uuid:${randomUUID()}`, emailHash: null });
-  return id;
+  for (const id of ids) if (await deps.store.getCandidate(id)) existingIds.add(id);
+  return { byEmailHash, existingIds };
 }
 
 /** What applying the plan would do, for a dry run (the store's own comparison, without writing). */

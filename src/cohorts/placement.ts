@@ -73,7 +73,9 @@ export function planPlacement(input: PlacementInput): Placement {
       if (group) counts.set(group.id, (counts.get(group.id) ?? 1) - 1);
     }
     const key = bucketOf(a.targetAssessmentId, a.level);
-    newcomers.set(key, [...(newcomers.get(key) ?? []), a]);
+    const bucket = newcomers.get(key);
+    if (bucket) bucket.push(a);
+    else newcomers.set(key, [a]);
   }
 
   const newGroups: Placement['newGroups'] = [];

@@ -345,11 +345,6 @@ export class SqliteCohortStore implements CohortStore {
     return this.bulkRunRow(id);
   }
 
-  /** Not part of CohortStore: the runs of a cohort, newest first (to find one to resume). */
-  async listBulkRuns(cohortId: string): Promise<BulkRunRecord[]> {
-    return (this.db.prepare('SELECT * FROM cohort_bulk_runs WHERE cohort_id = ? ORDER BY created_at DESC, rowid DESC').all(cohortId) as Row[]).map(toBulkRun);
-  }
-
   async listBulkItems(runId: string): Promise<BulkItemRecord[]> {
     return (this.db.prepare('SELECT * FROM cohort_bulk_items WHERE run_id = ? ORDER BY candidate_id').all(runId) as Row[]).map(toBulkItem);
   }
@@ -377,6 +372,25 @@ export class SqliteCohortStore implements CohortStore {
       this.ctx.audit(audit);
       return this.bulkRunRow(id) as BulkRunRecord;
     });
+  }
+
+  /**
+   * Not part of CohortStore (src/cohorts' CandidateLookup): many candidates found in one read, for
+   * a large import; the ids of candidates with these e-mail hashes, and which of these ids exist.
+   */
+  async findCandidateIds(query: { emailHashes: readonly string[]; ids: readonly string[] }): Promise<{ byEmailHash: Map<string, string>; existingIds: Set<string> }> {
+    const byHash = this.db.prepare('SELECT id FROM candidates WHERE email_hash = ?').pluck();
+    const byId = this.db.prepare('SELECT 1 FROM candidates WHERE id = ?').pluck();
+    const byEmailHash = new Map<string, string>();
+    const existingIds = new Set<string>();
+    this.db.transaction(() => {
+      for (const hash of query.emailHashes) {
+        const id = byHash.get(hash) as string | undefined;
+        if (id !== undefined) byEmailHash.set(hash, id);
+      }
+      for (const id of query.ids) if (byId.get(id) !== undefined) existingIds.add(id);
+    }).deferred();
+    return { byEmailHash, existingIds };
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────

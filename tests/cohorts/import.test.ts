@@ -11,7 +11,8 @@ let w: World;
 let deps: ImportDeps;
 beforeEach(() => {
   w = world();
-  deps = { store: w.store, cohorts: w.store.cohorts, catalog: testCatalog, actor: 'admin:test' };
+  // Batched candidate lookup, as the CLI uses; the name-only test below goes row by row (other stores).
+  deps = { store: w.store, cohorts: w.store.cohorts, lookup: w.store.cohorts, catalog: testCatalog, actor: 'admin:test' };
 });
 afterEach(() => w.cleanup());
 
@@ -42,8 +43,17 @@ describe('cohort import', () => {
     expect(bytes).not.toContain('example.org');
   });
 
+  it('finds the candidate an earlier `attempt start --candidate <e-mail>` made, rather than making a second', async () => {
+    const earlier = await resolveCandidate(w.store, 'ana@example.org');
+    const cohort = await cohortIn(w);
+    const outcome = await importing(cohort.id, 'email,level\r\nANA@example.org,foundation\r\n');
+    expect(outcome.result.candidatesCreated).toBe(0);
+    expect((await w.store.cohorts.listMembers({ cohortId: cohort.id }))[0]!.candidateId).toBe(earlier.id);
+  });
+
   it('finds a name-only member again on re-import by a candidate id derived from the cohort, the name and the installation salt', async () => {
     const cohort = await cohortIn(w);
+    delete deps.lookup;
     await importing(cohort.id, 'name,level\r\nAna  Lima,foundation\r\n');
     const [member] = await w.store.cohorts.listMembers({ cohortId: cohort.id });
     expect(member!.candidateId).toBe(nameCandidateId(cohort.id, 'ana lima', await w.store.installationSalt()));
