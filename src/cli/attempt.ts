@@ -285,32 +285,55 @@ function sandboxFrom(opts: StartOpts): SandboxRef {
   return { kind: 'aws', accountId, roleArn: opts.roleArn, externalId: opts.externalId };
 }
 
-async function start(ws: Workspace, io: CliIo, targetId: string, opts: StartOpts): Promise<void> {
+/** What an attempt on `targetId` is for: an assessment (its tasks) or a single task; a usage error if neither. */
+function targetOf(ws: Workspace, targetId: string): { assessment?: ReturnType<Catalog['assessment']>; taskIds: string[] } {
   const catalog = ws.catalog();
   const kind = catalog.has(targetId);
   if (!kind) {
     throw new CliError(`"${targetId}" is neither an assessment nor a task; \`skillproof assessments list\` and \`skillproof tasks list\` show what can be taken`);
   }
-  const sandbox = sandboxFrom(opts);
   const assessment = kind === 'assessment' ? catalog.assessment(targetId) : undefined;
-  const taskIds = assessment ? assessment.tasks : [targetId];
+  return assessment ? { assessment, taskIds: assessment.tasks } : { taskIds: [targetId] };
+}
+
+/**
+ * Creates and starts an attempt: the one path `skillproof attempt start` and `skillproof cohort
+ * start` share. A replay sandbox must hold evidence for every task before anything is stored.
+ */
+export async function startAttempt(
+  ws: Workspace,
+  input: { targetId: string; candidate: string; sandbox: SandboxRef; replayLabel?: string; by?: string },
+): Promise<AttemptRecord> {
+  const { assessment, taskIds } = targetOf(ws, input.targetId);
+  const { sandbox, targetId } = input;
   if (sandbox.kind === 'replay') {
     const { checkReplayCoverage } = require('../attempts/grading') as typeof import('../attempts/grading');
     try {
       checkReplayCoverage(sandbox.path, taskIds);
     } catch (e) {
-      throw new CliError(`--replay ${opts.replay}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new CliError(`--replay ${input.replayLabel ?? sandbox.path}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   const attempts = attemptService(ws);
   const created = await attempts.create({
-    candidate: opts.candidate,
+    candidate: input.candidate,
     target: assessment ? { kind: 'assessment', assessmentId: targetId, taskIds } : { kind: 'practice', taskId: targetId },
     sandbox,
-    timeLimitMinutes: assessment ? assessment.timeLimitMinutes : catalog.get(targetId).task.timeLimitMinutes,
-    actor: actor(),
+    timeLimitMinutes: assessment ? assessment.timeLimitMinutes : ws.catalog().get(targetId).task.timeLimitMinutes,
+    actor: input.by ?? actor(),
   });
-  const attempt = await attempts.start(created.id, { actor: actor() });
+  return attempts.start(created.id, { actor: input.by ?? actor() });
+}
+
+/** Starts an attempt that was created but never started (a bulk start interrupted in between). */
+export async function startCreatedAttempt(ws: Workspace, attemptId: string, by: string = actor()): Promise<AttemptRecord> {
+  return attemptService(ws).start(attemptId, { actor: by });
+}
+
+async function start(ws: Workspace, io: CliIo, targetId: string, opts: StartOpts): Promise<void> {
+  targetOf(ws, targetId);
+  const sandbox = sandboxFrom(opts);
+  const attempt = await startAttempt(ws, { targetId, candidate: opts.candidate, sandbox, ...(opts.replay !== undefined ? { replayLabel: opts.replay } : {}) });
   if (opts.json) return printJson(io, attemptView(attempt));
   if (opts.quiet) return io.out(attempt.id);
   const { looksLikeEmail } = require('../attempts/candidate') as typeof import('../attempts/candidate');

@@ -17,6 +17,7 @@ const GROUPS: Array<() => { register(program: Command, io: CliIo): void }> = [
   () => require('./serve'),
   () => require('./admin'),
   () => require('./demo'),
+  () => require('./cohort'),
 ];
 
 export function buildProgram(io: CliIo = processIo): Command {

@@ -4,6 +4,8 @@ import { BADGES_MIGRATION } from './sqlite-badges';
  * Numbered schema migrations, applied in order, each in its own transaction and recorded in
  * `schema_migrations`. Never edit a released migration: add the next number.
  */
+import { COHORTS_MIGRATION } from './sqlite-cohorts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -189,6 +191,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_expiry ON sessions(expires_at);
     `,
   },
+  COHORTS_MIGRATION,
   BADGES_MIGRATION,
 ];
 

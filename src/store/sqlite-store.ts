@@ -15,6 +15,8 @@ import {
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import type { BadgeSettingsRecord, BadgeStore } from './badge-types';
 import { SqliteBadges } from './sqlite-badges';
+import { SqliteCohortStore } from './sqlite-cohorts';
+import type { CohortStore } from './cohort-types';
 import { bundleHash } from '../evidence/bundle';
 import type {
   AccessCodeRecord,
@@ -57,10 +59,12 @@ export interface SqliteStoreOptions {
 type Row = Record<string, unknown>;
 
 /** The embedded, single-file backend: one SQLite database in WAL mode inside the data directory. */
-export class SqliteStore implements Store, AccessStore, BadgeStore {
+export class SqliteStore implements Store, AccessStore, BadgeStore, CohortStore {
   private readonly db: Database.Database;
   private readonly badges: SqliteBadges;
   private readonly now: () => Date;
+  /** Cohorts (src/store/sqlite-cohorts.ts), in the same database, transactions and audit chain. */
+  readonly cohorts: SqliteCohortStore;
 
   /** Opens (creating and migrating if needed) `<dataDir>/skillproof.db`. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -81,7 +85,29 @@ export class SqliteStore implements Store, AccessStore, BadgeStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.badges = new SqliteBadges({ db: this.db, tx: (fn) => this.tx(fn), audit: (a) => this.audit(a), stamp: () => this.stamp() });
+    this.cohorts = new SqliteCohortStore({ db: this.db, tx: (fn) => this.tx(fn), audit: (entry) => void this.audit(entry), stamp: () => this.stamp() });
   }
+
+
+  // ── CohortStore: delegated to src/store/sqlite-cohorts.ts (same connection and audit chain) ──
+  createProgramme: CohortStore['createProgramme'] = (...args) => this.cohorts.createProgramme(...args);
+  getProgramme: CohortStore['getProgramme'] = (...args) => this.cohorts.getProgramme(...args);
+  listProgrammes: CohortStore['listProgrammes'] = (...args) => this.cohorts.listProgrammes(...args);
+  createCohort: CohortStore['createCohort'] = (...args) => this.cohorts.createCohort(...args);
+  getCohort: CohortStore['getCohort'] = (...args) => this.cohorts.getCohort(...args);
+  listCohorts: CohortStore['listCohorts'] = (...args) => this.cohorts.listCohorts(...args);
+  updateCohort: CohortStore['updateCohort'] = (...args) => this.cohorts.updateCohort(...args);
+  applyImport: CohortStore['applyImport'] = (...args) => this.cohorts.applyImport(...args);
+  getGroup: CohortStore['getGroup'] = (...args) => this.cohorts.getGroup(...args);
+  listGroups: CohortStore['listGroups'] = (...args) => this.cohorts.listGroups(...args);
+  getMember: CohortStore['getMember'] = (...args) => this.cohorts.getMember(...args);
+  listMembers: CohortStore['listMembers'] = (...args) => this.cohorts.listMembers(...args);
+  updateMember: CohortStore['updateMember'] = (...args) => this.cohorts.updateMember(...args);
+  createBulkRun: CohortStore['createBulkRun'] = (...args) => this.cohorts.createBulkRun(...args);
+  getBulkRun: CohortStore['getBulkRun'] = (...args) => this.cohorts.getBulkRun(...args);
+  listBulkItems: CohortStore['listBulkItems'] = (...args) => this.cohorts.listBulkItems(...args);
+  updateBulkItem: CohortStore['updateBulkItem'] = (...args) => this.cohorts.updateBulkItem(...args);
+  finishBulkRun: CohortStore['finishBulkRun'] = (...args) => this.cohorts.finishBulkRun(...args);
 
   /** Schema versions applied to this database, in order. */
   appliedMigrations(): Array<{ version: number; name: string; appliedAt: string }> {

@@ -11,6 +11,7 @@ import { regrade } from '../../src/engine/grade';
 import { passFixtures } from '../reliability/support/pass-fixtures';
 import { enabledAsyncContexts } from '../reliability/support/session-context';
 import { measureCliStart } from './cli-start';
+import { COHORT_IMPORT_TARGET_MS, measureCohortImport } from './cohort-import';
 import { IN_FLIGHT, type CredentialOps } from './credentials';
 import { measureLatency } from './latency';
 import { round, table } from './stats';
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
   progress('CLI start-up');
   const cliStartMs = await measureCliStart(sizes.cliRuns);
 
+  progress('cohort import of 10,000 members');
+  const cohortImport = await measureCohortImport(10_000);
+
   const fixtures = passFixtures({ firstPerTask: true });
   // Sessions share one async context; a grade that left one behind would slow every later grade.
   const probe = fixtures[0]!;
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
     `throughput >= 0.8 of the rate-limit bound with 0 throttling errors: ${throughput.ratio}, ${throughput.throttlingErrors} throttled -> ${mark(throughput.ratio >= 0.8 && throughput.throttlingErrors === 0)}`,
     `ES256 verification >= 5,000/s on one core: ${es256Verify} -> ${mark(es256Verify >= 5000)}`,
     `skillproof --help <= 500 ms: ${cliStartMs.help} -> ${mark(cliStartMs.help <= 500)}`,
+    `10,000-member cohort import < ${COHORT_IMPORT_TARGET_MS / 1000} s: ${round(cohortImport.importMs / 1000, 1)} s -> ${mark(cohortImport.importMs < COHORT_IMPORT_TARGET_MS)}`,
     `whole bench < 60 s: ${round(totalMs / 1000, 1)} s -> ${mark(totalMs < 60_000)}`,
   ];
   for (const l of latency) if (l.status !== 'passed') notes.push(`${l.fixture} replayed as ${l.status}, not passed: its latency is not representative`);
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
   out.push('', `CLI start (spawned, median of ${sizes.cliRuns} after a warm-up): skillproof --help ${cliStartMs.help} ms, skillproof tasks list ${cliStartMs.tasksList} ms`);
   out.push('', `Store operations per second, one after another from one handle (${args.quick ? 50 : 200} each; DynamoDB = dynalite in this process, no network)`);
   out.push(table(['operation', 'sqlite ops/s', 'dynamodb ops/s', 'sqlite/dynamodb'], storeOpsRows(storeOps)));
+  out.push('', `Cohort import (CSV read, placement, one SQLite transaction): ${cohortImport.members} members into ${cohortImport.groups} groups in ${cohortImport.importMs} ms = ${cohortImport.membersPerSecond} members/s; the same file again ${cohortImport.reimportMs} ms, nothing changed`);
   out.push('', 'Targets (issue 8)', ...targets.map((t) => `  ${t}`));
   if (notes.length) out.push('', 'Notes', ...notes.map((n) => `  ${n}`));
   out.push('', `${round(totalMs / 1000, 1)} s in all; JSON written to ${args.out}`);
@@ -178,6 +184,7 @@ async function main(): Promise<void> {
         credentials,
         cliStartMs,
         storeOps,
+        cohortImport,
         totalMs: round(totalMs),
         targets,
         notes,

@@ -25,7 +25,7 @@ describe('SqliteStore: portal access (migration 2)', () => {
   afterEach(() => ctx.cleanup());
 
   it('adds the portal-access migration after the initial schema', () => {
-    // Later features add their own numbered migrations (cohorts 3, pool 4, badges 5) after these.
+    // Later migrations (3 cohorts, 4 pool, 5 badges) follow; this one comes right after the initial schema.
     expect(ctx.store.appliedMigrations().slice(0, 2).map((m) => [m.version, m.name])).toEqual([
       [1, 'initial-schema'],
       [2, 'portal-access'],

@@ -83,7 +83,11 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
   private readonly ownsClient: boolean;
   private readonly access: TableAccess;
   private readonly log: CommitLog;
-  private readonly cohorts: DynamoCohorts;
+  /** The same cohort methods as on the store itself (SqliteStore offers both too). */
+  get cohorts(): CohortStore {
+    return this;
+  }
+  private readonly cohortImpl: DynamoCohorts;
 
   constructor(options: DynamoDbStoreOptions) {
     this.ownsClient = !(options.client instanceof DynamoDBClient);
@@ -92,7 +96,7 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
     this.blobs = options.blobs;
     this.access = new TableAccess(this.client, this.tableName);
     this.log = new CommitLog(this.access, options.now ?? (() => new Date()));
-    this.cohorts = new DynamoCohorts(this.access, (a, b) => this.commit(a, b));
+    this.cohortImpl = new DynamoCohorts(this.access, (a, b) => this.commit(a, b));
   }
 
   close(): void {
@@ -652,58 +656,58 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
   // ── cohorts (dynamodb-cohorts.ts) ───────────────────────────────────────────────────────────
 
   createProgramme(programme: Omit<ProgrammeRecord, 'createdAt'>, audit: AuditInput): Promise<ProgrammeRecord> {
-    return this.cohorts.createProgramme(programme, audit);
+    return this.cohortImpl.createProgramme(programme, audit);
   }
   getProgramme(id: string): Promise<ProgrammeRecord | undefined> {
-    return this.cohorts.getProgramme(id);
+    return this.cohortImpl.getProgramme(id);
   }
   listProgrammes(): Promise<ProgrammeRecord[]> {
-    return this.cohorts.listProgrammes();
+    return this.cohortImpl.listProgrammes();
   }
   createCohort(cohort: NewCohort, audit: AuditInput): Promise<CohortRecord> {
-    return this.cohorts.createCohort(cohort, audit);
+    return this.cohortImpl.createCohort(cohort, audit);
   }
   getCohort(id: string): Promise<CohortRecord | undefined> {
-    return this.cohorts.getCohort(id);
+    return this.cohortImpl.getCohort(id);
   }
   listCohorts(filter?: { programmeId?: string }): Promise<CohortRecord[]> {
-    return this.cohorts.listCohorts(filter);
+    return this.cohortImpl.listCohorts(filter);
   }
   updateCohort(cohortId: string, expectedVersion: number, patch: CohortPatch, audit: AuditInput): Promise<CohortRecord> {
-    return this.cohorts.updateCohort(cohortId, expectedVersion, patch, audit);
+    return this.cohortImpl.updateCohort(cohortId, expectedVersion, patch, audit);
   }
   applyImport(plan: ImportPlan, audit: AuditInput): Promise<ImportResult> {
-    return this.cohorts.applyImport(plan, audit);
+    return this.cohortImpl.applyImport(plan, audit);
   }
   getGroup(id: string): Promise<GroupRecord | undefined> {
-    return this.cohorts.getGroup(id);
+    return this.cohortImpl.getGroup(id);
   }
   listGroups(cohortId: string): Promise<GroupRecord[]> {
-    return this.cohorts.listGroups(cohortId);
+    return this.cohortImpl.listGroups(cohortId);
   }
   getMember(cohortId: string, candidateId: string): Promise<MemberRecord | undefined> {
-    return this.cohorts.getMember(cohortId, candidateId);
+    return this.cohortImpl.getMember(cohortId, candidateId);
   }
   listMembers(filter: { cohortId?: string; groupId?: string; candidateId?: string }): Promise<MemberRecord[]> {
-    return this.cohorts.listMembers(filter);
+    return this.cohortImpl.listMembers(filter);
   }
   updateMember(cohortId: string, candidateId: string, patch: MemberPatch, audit: AuditInput): Promise<MemberRecord> {
-    return this.cohorts.updateMember(cohortId, candidateId, patch, audit);
+    return this.cohortImpl.updateMember(cohortId, candidateId, patch, audit);
   }
   createBulkRun(run: Omit<BulkRunRecord, 'createdAt' | 'finishedAt'>, candidateIds: string[], audit: AuditInput): Promise<BulkRunRecord> {
-    return this.cohorts.createBulkRun(run, candidateIds, audit);
+    return this.cohortImpl.createBulkRun(run, candidateIds, audit);
   }
   getBulkRun(id: string): Promise<BulkRunRecord | undefined> {
-    return this.cohorts.getBulkRun(id);
+    return this.cohortImpl.getBulkRun(id);
   }
   listBulkItems(runId: string): Promise<BulkItemRecord[]> {
-    return this.cohorts.listBulkItems(runId);
+    return this.cohortImpl.listBulkItems(runId);
   }
   updateBulkItem(runId: string, candidateId: string, change: { state: BulkItemState; attemptId?: string | null; error?: string | null }): Promise<BulkItemRecord> {
-    return this.cohorts.updateBulkItem(runId, candidateId, change);
+    return this.cohortImpl.updateBulkItem(runId, candidateId, change);
   }
   finishBulkRun(id: string, audit: AuditInput): Promise<BulkRunRecord> {
-    return this.cohorts.finishBulkRun(id, audit);
+    return this.cohortImpl.finishBulkRun(id, audit);
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────
