@@ -40,7 +40,7 @@ import {
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { SERVICE_ENV } from '../../src/service/jobs';
-import { acknowledge } from './nag-findings';
+import { acknowledge, wildcardFindings } from './nag-findings';
 import { SKILLPROOF_IAM_PATH } from './sandbox-naming';
 
 /**
@@ -149,6 +149,10 @@ export class ServiceStack extends Stack {
     const concurrency = workerConcurrency ?? 10;
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error(`workerConcurrency must be a whole number of at least 1, got ${concurrency}`);
 
+    // Server access logs are delivered under a bucket policy for logging.s3.amazonaws.com, not the
+    // LogDeliveryWrite ACL, so both buckets keep ACLs disabled (bucket owner enforced).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+
     this.table = new Table(this, 'Table', {
       partitionKey: { name: SERVICE_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
       sortKey: { name: SERVICE_TABLE_KEYS.sortKey, type: AttributeType.STRING },
@@ -236,11 +240,7 @@ export class ServiceStack extends Stack {
       description: 'Grades one task of one attempt per grading job (SQS FIFO, partial batch failures)',
       statements: [
         ...this.tableItemStatements(),
-        new PolicyStatement({
-          sid: 'EvidenceObjects',
-          actions: ['s3:GetObject', 's3:PutObject'],
-          resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)],
-        }),
+        this.evidenceStatement('EvidenceObjects', ['s3:GetObject', 's3:PutObject']),
         new PolicyStatement({
           sid: 'AssumeGraderRoles',
           actions: ['sts:AssumeRole'],
@@ -284,7 +284,7 @@ export class ServiceStack extends Stack {
       description: 'The portal and JSON API (node:http handler behind an API Gateway HTTP API)',
       statements: [
         ...this.tableItemStatements(),
-        new PolicyStatement({ sid: 'EvidenceRead', actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)] }),
+        this.evidenceStatement('EvidenceRead', ['s3:GetObject']),
         new PolicyStatement({ sid: 'EnqueueGrading', actions: ['sqs:SendMessage'], resources: [this.gradingQueue.queueArn] }),
         new PolicyStatement({ sid: 'StartLifecycle', actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
         taskResponseStatement(['states:SendTaskSuccess']),
@@ -299,6 +299,11 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'LifecycleStateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'The attempt lifecycle' });
     new CfnOutput(this, 'OperationsTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms: dead letters, grading backlog, lifecycle failures' });
     Tags.of(this).add('skillproof:component', 'service');
+  }
+
+  /** Evidence objects only: bundles are named by their sha256, so the names are not known in advance. */
+  private evidenceStatement(sid: string, actions: string[]): PolicyStatement {
+    return new PolicyStatement({ sid, actions, resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)] });
   }
 
   /** Item-level DynamoDB actions on the table itself: no scans of other tables, no table management. */
@@ -396,6 +401,13 @@ export class ServiceStack extends Stack {
       role,
       'X-Ray accepts trace segments only on Resource "*" (PutTraceSegments and PutTelemetryRecords have no resource type in the Service Authorization Reference); Step Functions task responses likewise have no resource type.',
       ['AwsSolutions-IAM5[Resource::*]'],
+    );
+    const named = (sid: string) => options.statements.filter((st) => st.sid === sid);
+    acknowledge(role, 'Evidence bundles are content-addressed (evidence/<sha256>.json): their names are known only when a run is recorded; the grant stops at the evidence prefix.', wildcardFindings(this, [...named('EvidenceObjects'), ...named('EvidenceRead')]));
+    acknowledge(
+      role,
+      "Grader roles are per attempt (/skillproof/skillproof-<attempt>-grader) in the pool's accounts only, and each trusts the grading principal only with its attempt's sts:ExternalId.",
+      wildcardFindings(this, named('AssumeGraderRoles')),
     );
     return fn;
   }
@@ -499,13 +511,13 @@ export class ServiceStack extends Stack {
       );
     waitUntilExpiry.next(settle);
 
-    const logs = new LogGroup(this, 'LifecycleLogs', {
+    const logs = new LogGroup(this, 'AttemptLifecycleLogs', {
       // Step Functions' vended logs: a /aws/vendedlogs/ name keeps the log resource policy small.
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-lifecycle`,
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const machine = new StateMachine(this, 'Lifecycle', {
+    const machine = new StateMachine(this, 'AttemptLifecycle', {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition as IChainable),
       tracingEnabled: true,
@@ -574,5 +586,5 @@ function taskResponseStatement(actions: string[]): PolicyStatement {
 }
 
 function retryTransient(task: State & INextable & { addRetry: TaskStateBase['addRetry'] }, maxAttempts: number): void {
-  task.addRetry({ errors: TRANSIENT_LAMBDA_ERRORS, maxAttempts, interval: Duration.seconds(2), backoffRate: 2, maxDelay: Duration.minutes(1), jitterStrategy: undefined });
+  task.addRetry({ errors: TRANSIENT_LAMBDA_ERRORS, maxAttempts, interval: Duration.seconds(2), backoffRate: 2, maxDelay: Duration.minutes(1) });
 }
