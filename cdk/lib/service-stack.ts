@@ -40,30 +40,11 @@ import {
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { SERVICE_ENV } from '../../src/service/jobs';
+import { EVIDENCE_PREFIX, SERVICE_STACK_ENV, SERVICE_TABLE_KEYS } from '../../src/service/stack-contract';
 import { acknowledge, wildcardFindings } from './nag-findings';
 import { SKILLPROOF_IAM_PATH } from './sandbox-naming';
 
-/**
- * The key schema of the service's one DynamoDB table (single-table design). The DynamoDB store
- * (src/store/dynamodb/) defines its items on these names; the lead points this constant at that
- * definition when both are on main.
- */
-export const SERVICE_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'ttl' } as const;
-
-/** Evidence bundles live under this prefix of the evidence bucket, keyed by their sha256. */
-export const EVIDENCE_PREFIX = 'evidence/';
-
-/** Environment the lifecycle and API functions read besides SERVICE_ENV (src/service/jobs.ts). */
-export const SERVICE_STACK_ENV = {
-  /** ARN of the attempt lifecycle state machine (the API starts executions of it). */
-  lifecycleStateMachineArn: 'SKILLPROOF_LIFECYCLE_STATE_MACHINE_ARN',
-  /** The sandbox account pool, comma-separated (as `sandbox deploy` reads it). */
-  sandboxPool: 'SKILLPROOF_SANDBOX_POOL',
-  /** The role SkillProof assumes in a pool account to deploy, freeze and destroy sandboxes. */
-  adminRoleName: 'SKILLPROOF_ADMIN_ROLE',
-  /** The address people reach the portal at (share links, Secure cookies); default: the API's own. */
-  publicUrl: 'SKILLPROOF_PUBLIC_URL',
-} as const;
+export { EVIDENCE_PREFIX, SERVICE_STACK_ENV, SERVICE_TABLE_KEYS } from '../../src/service/stack-contract';
 
 /** The attempt lifecycle's state names (stable: operators read them in the console and alarms). */
 export const LIFECYCLE_STATES = {
@@ -258,7 +239,7 @@ export class ServiceStack extends Stack {
     this.lifecycleFunction = this.serviceFunction('Lifecycle', 'lifecycle', code, {
       timeout: Duration.minutes(15),
       memorySize: 1024,
-      environment: env,
+      environment: { ...env, [SERVICE_STACK_ENV.graderPrincipal]: this.workerFunction.role!.roleArn },
       description: 'Task functions of the attempt lifecycle: deploy, await submit, settle, freeze, record result, issue, record incomplete',
       statements: [
         ...this.tableItemStatements(),
