@@ -179,6 +179,11 @@ describe('ServiceStack', () => {
         expect(render(vars[SERVICE_ENV.gradingQueueUrl])).toBe(`<${logicalId(stack.gradingQueue)}>`);
         expect(vars.SKILLPROOF_SANDBOX_POOL).toBe(POOL.join(','));
       }
+      // Sandboxes the lifecycle deploys trust the worker's role to assume their grader role.
+      const lifecycleVars = (resources[logicalId(stack.lifecycleFunction)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(render(lifecycleVars.SKILLPROOF_GRADER_PRINCIPAL)).toBe(`<${logicalId(stack.workerFunction.role as never)}.Arn>`);
+      const apiVars = (resources[logicalId(stack.apiFunction)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(render(apiVars.SKILLPROOF_LIFECYCLE_STATE_MACHINE_ARN)).toBe(`<${logicalId(stack.stateMachine)}>`);
     });
   });
 
