@@ -25,7 +25,7 @@ export type Spawn = (command: string, args: string[]) => Promise<number>;
 
 const spawnInherit: Spawn = (command, args) =>
   new Promise((resolve, reject) => {
-    const { spawn } = require('node:child_process') as typeof import('node:child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(command, args, { stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? 1));
@@ -56,7 +56,7 @@ async function run(action: () => Promise<void>): Promise<void> {
 }
 
 function synth(opts: SynthOpts) {
-  const { parsePool, POOL_ENV } = require('../sandbox/session') as typeof import('../sandbox/session'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const { parsePool, POOL_ENV } = require('../sandbox/session') as typeof import('../sandbox/session');
   const pool = parsePool(opts.pool ?? process.env[POOL_ENV]);
   if (pool.length === 0) throw new CliError(`name the sandbox account pool with --pool ID,ID or ${POOL_ENV}: the service may assume roles only in those accounts`);
   let concurrency: number | undefined;
@@ -65,7 +65,7 @@ function synth(opts: SynthOpts) {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) throw new CliError(`--worker-concurrency must be a whole number from 1 to 1000, got "${opts.workerConcurrency}"`);
   }
   if (opts.account !== undefined && !/^\d{12}$/.test(opts.account)) throw new CliError(`--account must be a 12-digit account id, got "${opts.account}"`);
-  const { synthService } = require('../service/deploy') as typeof import('../service/deploy'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const { synthService } = require('../service/deploy') as typeof import('../service/deploy');
   return synthService({
     outDir: opts.out,
     poolAccountIds: pool,
@@ -105,13 +105,13 @@ export function register(program: Command, io: CliIo): void {
       const summary = { ...result, synthMs: Date.now() - started };
       if (opts.json) return printJson(io, summary);
       io.out(`wrote ${result.templatePath} (stack ${result.stackName}, ${result.assets.length} function bundles, in ${summary.synthMs} ms)`);
-      io.out(`deploy it with: skillproof service deploy --out ${opts.out}   (or: ${require('../service/deploy').deployCommands(result).join(' && ')})`); // eslint-disable-line @typescript-eslint/no-require-imports
+      io.out(`deploy it with: skillproof service deploy --out ${opts.out}   (or: ${require('../service/deploy').deployCommands(result).join(' && ')})`);
     }),
   );
 
   addSynthOptions(service.command('deploy').description('synthesise, then deploy with the AWS CDK CLI into a bootstrapped account (cdk bootstrap: the bundles are uploaded as assets)')).action((opts: SynthOpts) =>
     run(async () => {
-      const { deployCommands, findCdkCli } = require('../service/deploy') as typeof import('../service/deploy'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { deployCommands, findCdkCli } = require('../service/deploy') as typeof import('../service/deploy');
       if (!opts.json) io.err('bundling the Lambda functions with esbuild and synthesising the stack (a minute or two)…');
       const result = synth(opts);
       const cdk = findCdkCli();
@@ -143,7 +143,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .action((opts: DestroyOpts) =>
       run(async () => {
-        const { destroyService } = require('../service/deploy') as typeof import('../service/deploy'); // eslint-disable-line @typescript-eslint/no-require-imports
+        const { destroyService } = require('../service/deploy') as typeof import('../service/deploy');
         const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
         if (!region) throw new CliError('no AWS region: pass --region or set AWS_REGION');
         if (!opts.json) io.err(`deleting ${opts.stackName ?? 'skillproof-service'} in ${region}; waiting for CloudFormation…`);
