@@ -9,7 +9,7 @@ import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing, type Code } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel as BundleLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -98,8 +98,8 @@ export interface ServiceStackProps extends StackProps {
   alarmEmails?: readonly string[];
   /** The address people reach the portal at, when it is not the API's own URL (a custom domain). */
   publicUrl?: string;
-  /** Code for each function instead of esbuild bundles of SERVICE_ENTRIES (tests: one prebuilt asset). */
-  code?: (entry: ServiceEntry) => Code;
+  /** Code for a function instead of an esbuild bundle of its SERVICE_ENTRIES module (undefined: bundle it). */
+  code?: (entry: ServiceEntry) => Code | undefined;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -257,6 +257,8 @@ export class ServiceStack extends Stack {
     this.apiFunction = this.serviceFunction('Api', 'api', code, {
       timeout: Duration.seconds(29),
       memorySize: 1024,
+      // The portal serves its stylesheet, script and icon from files beside its code.
+      files: [{ from: 'src/server/assets', to: 'assets' }],
       environment: {
         ...env,
         [SERVICE_STACK_ENV.lifecycleStateMachineArn]: this.stateMachine.stateMachineArn,
@@ -336,6 +338,8 @@ export class ServiceStack extends Stack {
       environment: Record<string, string>;
       description: string;
       statements: PolicyStatement[];
+      /** Files the code reads beside itself at run time (`__dirname`), copied into the bundle. */
+      files?: Array<{ from: string; to: string }>;
     },
   ): NodejsFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
@@ -351,10 +355,11 @@ export class ServiceStack extends Stack {
         }),
       },
     });
+    const prebuilt = code?.(entry);
     const fn = new NodejsFunction(this, id, {
       entry: join(REPO_ROOT, SERVICE_ENTRIES[entry]),
-      handler: code ? 'index.handler' : 'handler',
-      ...(code ? { code: code(entry) } : {}),
+      handler: prebuilt ? 'index.handler' : 'handler',
+      ...(prebuilt ? { code: prebuilt } : {}),
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_24_X,
@@ -376,6 +381,15 @@ export class ServiceStack extends Stack {
         // better-sqlite3 is native and only the local (sqlite:) store loads it; the service uses DynamoDB.
         externalModules: ['better-sqlite3'],
         bundleAwsSDK: true,
+        // Mappings without the sources: the lifecycle's map would otherwise be larger than its 40 MB bundle.
+        sourcesContent: false,
+        logLevel: BundleLogLevel.WARNING,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) =>
+            (options.files ?? []).map((f) => `cp -R "${join(inputDir, f.from)}" "${join(outputDir, f.to)}"`),
+        },
       },
     });
     acknowledge(
