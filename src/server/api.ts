@@ -51,6 +51,12 @@ import {
 
 export type Auth = 'none' | 'candidate' | 'admin';
 
+/**
+ * How long verifiers and shared caches may keep the public verification documents (everything else
+ * is no-store). Keys change rarely; a status list carries revocations, so it is kept for a minute.
+ */
+export const PUBLIC_CACHE = { keys: 'public, max-age=300', statusList: 'public, max-age=60' } as const;
+
 /** One documented endpoint: the OpenAPI document is generated from this table. */
 export interface ApiRoute {
   method: 'GET' | 'POST';
@@ -129,7 +135,7 @@ export function apiRoutes(): ApiRoute[] {
       jsonReply(buildOpenApi(routes, ctx.origin)) }),
     other({ method: 'GET', path: '/.well-known/jwks.json', summary: "The issuer's public keys (JWKS) that credentials are signed with", auth: 'none', errors: [503], contentType: 'application/jwk-set+json', description: 'JWK Set', run: async (ctx) => {
       const issuer = await ctx.portal.requireIssuer();
-      return { ...jsonReply(issuer.jwks), headers: { 'Content-Type': 'application/jwk-set+json', 'Access-Control-Allow-Origin': '*' } };
+      return { ...jsonReply(issuer.jwks), headers: { 'Content-Type': 'application/jwk-set+json', 'Access-Control-Allow-Origin': '*', 'Cache-Control': PUBLIC_CACHE.keys } };
     } }),
     other({ method: 'GET', path: '/.well-known/did.json', summary: "The issuer's did:web DID document", auth: 'none', errors: [404, 503], contentType: 'application/did+json', description: 'DID document', run: async (ctx) => didDocument(ctx) }),
     other({ method: 'GET', path: '/status/{list}', summary: 'A signed Bitstring Status List credential (the URL credentials reference in credentialStatus)', auth: 'none', errors: [404, 503], contentType: 'application/vc+jwt', description: 'status list credential as a VC-JWT', run: async (ctx) => {
@@ -277,13 +283,13 @@ const tokenView = (r: { id: string; name: string; createdAt: string; revokedAt: 
 async function didDocument(ctx: RequestContext): Promise<Reply> {
   const issuer = await ctx.portal.requireIssuer();
   if (!issuer.didDocument) throw new HttpError(404, 'not-did-web', `The issuer ${issuer.id} is not a did:web identifier, so there is no DID document.`);
-  return { ...jsonReply(issuer.didDocument), headers: { 'Content-Type': 'application/did+json', 'Access-Control-Allow-Origin': '*' } };
+  return { ...jsonReply(issuer.didDocument), headers: { 'Content-Type': 'application/did+json', 'Access-Control-Allow-Origin': '*', 'Cache-Control': PUBLIC_CACHE.keys } };
 }
 
 async function statusList(ctx: RequestContext, listUrl: string): Promise<Reply> {
   const jwt = await ctx.portal.statusListJwt(listUrl);
   if (!jwt) throw new HttpError(404, 'status-list-not-found', `No status list ${listUrl} has been published by this issuer.`);
-  return { status: 200, headers: { 'Content-Type': 'application/vc+jwt', 'Access-Control-Allow-Origin': '*' }, body: jwt };
+  return { status: 200, headers: { 'Content-Type': 'application/vc+jwt', 'Access-Control-Allow-Origin': '*', 'Cache-Control': PUBLIC_CACHE.statusList }, body: jwt };
 }
 
 /**
