@@ -5,7 +5,7 @@ import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apig
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing, type Code } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -143,6 +143,15 @@ export class ServiceStack extends Stack {
       timeToLiveAttribute: SERVICE_TABLE_KEYS.timeToLiveAttribute,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // The store's list queries (src/store/dynamodb/table.ts): overloaded string-keyed indexes, ALL projected.
+    for (const index of SERVICE_TABLE_KEYS.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
 
     const accessLogs = new Bucket(this, 'AccessLogsBucket', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -305,6 +314,12 @@ export class ServiceStack extends Stack {
           'dynamodb:ConditionCheckItem',
         ],
         resources: [this.table.tableArn],
+      }),
+      // The store lists records through its two indexes; Query is all it does there.
+      new PolicyStatement({
+        sid: 'StoreIndexes',
+        actions: ['dynamodb:Query'],
+        resources: SERVICE_TABLE_KEYS.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
       }),
     ];
   }

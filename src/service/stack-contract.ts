@@ -3,13 +3,15 @@
  * imports so the Lambda bundles do not carry aws-cdk-lib: the table's key names, the evidence
  * prefix, and the environment variables the stack sets besides SERVICE_ENV (./jobs.ts).
  */
+import { STORE_TABLE } from '../store/dynamodb/table';
 
-/**
- * The key schema of the service's one DynamoDB table (single-table design). The DynamoDB store
- * (src/store/dynamodb/) defines its items on these names; the lead points this constant at that
- * definition when both are on main.
- */
-export const SERVICE_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'ttl' } as const;
+/** The key schema of the service's one DynamoDB table: the DynamoDB store's own definition (src/store/dynamodb/table.ts). */
+export const SERVICE_TABLE_KEYS = {
+  partitionKey: STORE_TABLE.partitionKey,
+  sortKey: STORE_TABLE.sortKey,
+  timeToLiveAttribute: STORE_TABLE.timeToLiveAttribute,
+  globalSecondaryIndexes: STORE_TABLE.globalSecondaryIndexes,
+} as const;
 
 /** Evidence bundles live under this prefix of the evidence bucket, keyed by their sha256. */
 export const EVIDENCE_PREFIX = 'evidence/';

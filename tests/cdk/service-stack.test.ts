@@ -139,10 +139,16 @@ describe('ServiceStack', () => {
           { AttributeName: SERVICE_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
           { AttributeName: SERVICE_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
         ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
+        // The store's own table definition (src/store/dynamodb/table.ts): keys and its two list indexes.
+        AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+        GlobalSecondaryIndexes: ['gsi1', 'gsi2'].map((IndexName) => ({
+          IndexName,
+          KeySchema: [
+            { AttributeName: `${IndexName}pk`, KeyType: 'HASH' },
+            { AttributeName: `${IndexName}sk`, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
@@ -269,7 +275,16 @@ describe('ServiceStack', () => {
     const TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
     const XRAY = { 'xray:PutTelemetryRecords': ['*'], 'xray:PutTraceSegments': ['*'] };
     const role = (fn: ServiceStack['workerFunction']) => logicalId(fn.role as never);
-    const tableGrants = () => Object.fromEntries(TABLE_ACTIONS.map((a) => [a, [`<${logicalId(stack.table)}.Arn>`]]));
+    // Items of the table; Query also on its two indexes (the store's list queries).
+    const tableGrants = () =>
+      Object.fromEntries(
+        TABLE_ACTIONS.map((a) => [
+          a,
+          a === 'dynamodb:Query'
+            ? [`<${logicalId(stack.table)}.Arn>`, `<${logicalId(stack.table)}.Arn>/index/gsi1`, `<${logicalId(stack.table)}.Arn>/index/gsi2`]
+            : [`<${logicalId(stack.table)}.Arn>`],
+        ]),
+      );
     const logsOf = (fn: ServiceStack['workerFunction']) => {
       const group = render((resources[logicalId(fn)]!.Properties!.LoggingConfig as { LogGroup: unknown }).LogGroup);
       return { 'logs:CreateLogStream': [group.replace(/>$/, '.Arn>')], 'logs:PutLogEvents': [group.replace(/>$/, '.Arn>')] };

@@ -19,18 +19,15 @@ export class StoreSpecError extends Error {
 }
 
 export const openStoreFromSpec: StoreOpener = (spec) => {
-  const colon = spec.indexOf(':');
-  const kind = colon < 0 ? spec : spec.slice(0, colon);
-  const where = colon < 0 ? '' : spec.slice(colon + 1);
-  if (!where) throw new StoreSpecError(`${SERVICE_ENV.store}="${spec}" names no table or directory; use dynamodb:<table> or sqlite:<dir>`);
-  if (kind === 'sqlite') {
-    const { SqliteStore } = require('../../store/sqlite-store') as typeof import('../../store/sqlite-store'); // eslint-disable-line @typescript-eslint/no-require-imports
-    return SqliteStore.open(where);
+  // One reading of a store spec for the CLI and the service (src/store/open-store.ts); the DynamoDB
+  // store keeps evidence in the bucket SERVICE_ENV.evidenceBucket names.
+  const { openStore, resolveStoreSpec } = require('../../store/open-store') as typeof import('../../store/open-store'); // eslint-disable-line @typescript-eslint/no-require-imports
+  try {
+    return openStore(resolveStoreSpec({ store: spec }));
+  } catch (e) {
+    if ((e as Error).name === 'StoreSpecError') throw new StoreSpecError(`${SERVICE_ENV.store}: ${(e as Error).message}`);
+    throw e;
   }
-  if (kind === 'dynamodb') {
-    throw new StoreSpecError(`${SERVICE_ENV.store}="${spec}": the DynamoDB store (src/store/dynamodb) is not integrated in this build`);
-  }
-  throw new StoreSpecError(`${SERVICE_ENV.store}="${spec}" is neither dynamodb:<table> nor sqlite:<dir>`);
 };
 
 let opened: Promise<ServiceStore> | undefined;
