@@ -4,7 +4,7 @@ import { actionKey, isModelCall } from '../aws/operations';
 import type { CallRecord } from '../aws/session';
 import { gradingJobId, type GradingJob } from '../service/jobs';
 import { ConcurrentModificationError } from '../store/errors';
-import type { AttemptFilter, AttemptPatch, AttemptRecord, GradingRunRecord, RunStatus, SandboxRef, Store } from '../store/types';
+import type { AttemptFilter, AttemptPatch, AttemptRecord, GradingRunRecord, SandboxRef, Store } from '../store/types';
 import { resolveCandidate } from './candidate';
 import { AttemptNotFoundError, GradingFailedError, InvalidAttemptInputError, RateLimitedError } from './errors';
 import { IllegalTransitionError, nextState, type Transition } from './state-machine';

@@ -51,8 +51,9 @@ export function parseGradingJob(body: string): GradingJob {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
-  } catch (e) {
-    throw new Error(`grading job is not JSON: ${(e as Error).message}`);
+  } catch {
+    // Not JSON.parse's message: it quotes the body, which may hold the job's task token.
+    throw new Error(`grading job is not JSON (${body.length} characters)`);
   }
   const parsed = gradingJobSchema.safeParse(raw);
   if (!parsed.success) {
