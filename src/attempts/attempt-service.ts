@@ -335,7 +335,7 @@ export class AttemptService {
     round: number,
     actor: string,
   ): Promise<GradingRunRecord[]> {
-    const settled = await Promise.allSettled(taskIds.map((taskId) => this.gradeTask(attempt, taskId, scope, round, actor)));
+    const settled = await Promise.allSettled(taskIds.map(async (taskId) => (await this.gradeTask(attempt, taskId, scope, round, actor)).run));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) throw failure.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<GradingRunRecord>).value);
@@ -344,7 +344,7 @@ export class AttemptService {
   /**
    * Grades one task and records the run. If the run cannot be recorded because it already is (another
    * process resumed the same round and recorded this task's final run first, or a queued job's
-   * duplicate recorded the run with the same `runId`), returns the recorded run.
+   * duplicate recorded the run with the same `runId`), returns the recorded run with `created` false.
    */
   async gradeTask(
     attempt: AttemptRecord,
@@ -353,7 +353,7 @@ export class AttemptService {
     round: number,
     actor: string,
     runId = `run-${randomBytes(6).toString('hex')}`,
-  ): Promise<GradingRunRecord> {
+  ): Promise<{ run: GradingRunRecord; created: boolean }> {
     const startedAt = this.now().toISOString();
     let result: GradeResult;
     try {
@@ -363,7 +363,7 @@ export class AttemptService {
       throw new GradingFailedError(attempt.id, taskId, e);
     }
     try {
-      return await this.store.recordGradingRun(
+      const run = await this.store.recordGradingRun(
         {
           id: runId,
           attemptId: attempt.id,
@@ -378,9 +378,10 @@ export class AttemptService {
         },
         { actor, action: `grading.${scope}-run`, subject: attempt.id, data: { runId, taskId, round, status: result.status, bundle: result.bundle.sha256 } },
       );
+      return { run, created: true };
     } catch (e) {
       const existing = await this.recordedRun(attempt.id, taskId, scope, round, runId).catch(() => undefined);
-      if (existing) return existing;
+      if (existing) return { run: existing, created: false };
       throw e;
     }
   }
