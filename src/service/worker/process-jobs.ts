@@ -167,7 +167,7 @@ async function processOne(m: WorkerMessage, deps: WorkerDeps, attempts: AttemptS
     log({ level: 'error', event: invalid ? 'job-rejected' : 'job-failed', ...context, error: message, ...(lastTry ? { lastDelivery: true } : {}) });
     if (job.taskToken && (invalid || lastTry)) {
       const error = invalid ? 'SkillProof.InvalidJob' : 'SkillProof.GradingFailed';
-      const cause = invalid ? message : `${message} (after ${m.receiveCount} deliveries; the job is in the grading dead-letter queue)`;
+      const cause = invalid ? message : `${message} (after ${m.receiveCount} deliveries; the job goes to the grading dead-letter queue)`;
       await answer(deps, log, context, () => deps.callbacks!.fail(job.taskToken!, error, cause)).catch((err: unknown) =>
         log({ level: 'error', event: 'task-callback-failed', ...context, error: (err as Error).message }),
       );
