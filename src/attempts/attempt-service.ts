@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { actionKey, isModelCall } from '../aws/operations';
 import type { CallRecord } from '../aws/session';
-import { DuplicateFinalRunError } from '../store/errors';
-import type { AttemptFilter, AttemptPatch, AttemptRecord, GradingRunRecord, RunStatus, SandboxRef, Store } from '../store/types';
+import { gradingJobId, type GradingJob } from '../service/jobs';
+import { ConcurrentModificationError } from '../store/errors';
+import type { AttemptFilter, AttemptPatch, AttemptRecord, GradingRunRecord, SandboxRef, Store } from '../store/types';
 import { resolveCandidate } from './candidate';
 import { AttemptNotFoundError, GradingFailedError, InvalidAttemptInputError, RateLimitedError } from './errors';
 import { IllegalTransitionError, nextState, type Transition } from './state-machine';
@@ -27,7 +28,18 @@ export interface AttemptServiceOptions {
   checkIntervalMs?: number;
   /** Model calls the progress checks of one attempt may make per task (default DEFAULT_PROGRESS_MODEL_CALLS). */
   progressModelCalls?: number;
+  /** Where a submit or progress check gets its tasks graded (default INLINE_GRADING). */
+  dispatcher?: GradingDispatcher;
 }
+
+/**
+ * Inline: graded in this process before the call returns (the CLI, the embedded portal). Queue: one
+ * grading job per task is handed to `enqueue` (service mode: SQS, src/service/dispatch.ts) and the
+ * call returns at once; a worker records each run and finishes the round (`completeFinalRound`).
+ */
+export type GradingDispatcher = { kind: 'inline' } | { kind: 'queue'; enqueue: (jobs: readonly GradingJob[]) => Promise<void> };
+
+export const INLINE_GRADING: GradingDispatcher = { kind: 'inline' };
 
 export interface CreateAttemptInput {
   /** Pseudonymous id or e-mail address (kept only as a salted hash). */
@@ -41,9 +53,11 @@ export interface CreateAttemptInput {
 
 export interface CheckResult {
   attempt: AttemptRecord;
-  /** One progress run per task, in the attempt's task order. */
+  /** One progress run per task, in the attempt's task order (none yet when the check was queued). */
   runs: GradingRunRecord[];
   nextCheckAt: string;
+  /** Queued grading: the ids of the jobs that will record this check's runs. */
+  queued?: string[];
 }
 
 /** What the budget reads of a recorded call (src/aws/session CallRecord). */
@@ -84,6 +98,7 @@ export class AttemptService {
   private readonly now: () => Date;
   private readonly checkIntervalMs: number;
   private readonly progressModelCalls: number;
+  private readonly dispatcher: GradingDispatcher;
 
   constructor(options: AttemptServiceOptions) {
     this.store = options.store;
@@ -92,6 +107,7 @@ export class AttemptService {
     this.now = options.now ?? (() => new Date());
     this.checkIntervalMs = options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
     this.progressModelCalls = options.progressModelCalls ?? DEFAULT_PROGRESS_MODEL_CALLS;
+    this.dispatcher = options.dispatcher ?? INLINE_GRADING;
   }
 
   /**
@@ -184,13 +200,19 @@ export class AttemptService {
       { attemptId: attempt.id, expectedVersion: attempt.version, patch: { lastCheckAt: now.toISOString() } },
       { actor, action: 'attempt.check-requested', subject: attempt.id },
     );
+    const nextCheckAt = new Date(now.getTime() + this.checkIntervalMs).toISOString();
+    if (this.dispatcher.kind === 'queue') {
+      const queued = await this.enqueue(this.dispatcher, attempt, attempt.taskIds, 'progress', 0);
+      return { attempt, runs: [], nextCheckAt, queued };
+    }
     const runs = await this.gradeTasks(attempt, attempt.taskIds, 'progress', 0, actor);
-    return { attempt, runs, nextCheckAt: new Date(now.getTime() + this.checkIntervalMs).toISOString() };
+    return { attempt, runs, nextCheckAt };
   }
 
   /**
    * Submits (if still active), freezes the sandbox, runs the final grading of each task not yet
    * graded in this round, and records the result. Calling it again on a submitted attempt resumes.
+   * Queued grading returns the attempt still `submitted`, its jobs enqueued; a worker records the result.
    */
   async submit(id: string, options: ActorOption & { rule?: AssessmentRule } = {}): Promise<AttemptRecord> {
     const actor = options.actor ?? 'system';
@@ -249,18 +271,57 @@ export class AttemptService {
     }
     const round = attempt.finalRound;
     const graded = new Set((await this.store.listGradingRuns(attempt.id, { scope: 'final', round })).map((r) => r.taskId));
-    await this.gradeTasks(attempt, attempt.taskIds.filter((t) => !graded.has(t)), 'final', round, actor);
+    const missing = attempt.taskIds.filter((t) => !graded.has(t));
+    if (this.dispatcher.kind === 'queue' && missing.length > 0) {
+      await this.enqueue(this.dispatcher, attempt, missing, 'final', round);
+      return attempt;
+    }
+    await this.gradeTasks(attempt, missing, 'final', round, actor);
+    return this.completeFinalRound(attempt.id, round, rule, actor);
+  }
 
-    const finals = await this.store.listGradingRuns(attempt.id, { scope: 'final', round });
-    const byTask = new Map(finals.map((r) => [r.taskId, r]));
-    const outcomes = attempt.taskIds.map((taskId) => ({ taskId, status: (byTask.get(taskId)?.status ?? 'incomplete') as RunStatus }));
-    const result = rule(outcomes);
-    attempt = await this.get(attempt.id);
-    return this.transition(attempt, 'grade', { result, gradedAt: this.now().toISOString() }, actor, {
-      result,
-      round,
-      runs: attempt.taskIds.map((taskId) => ({ taskId, runId: byTask.get(taskId)?.id, status: byTask.get(taskId)?.status, bundle: byTask.get(taskId)?.bundleSha256 })),
+  /**
+   * Records the result of final round `round` once every task has its final run: the `grade`
+   * transition, with compare-and-set on the attempt. Idempotent, so every worker that records a
+   * final run may call it: before the last run lands it returns the attempt still submitted; after
+   * another caller graded the round (or a later round began) it returns the attempt as it is; a
+   * concurrent finisher's ConcurrentModificationError makes it read the attempt again, not fail.
+   */
+  async completeFinalRound(id: string, round: number, rule: AssessmentRule, actor = 'system'): Promise<AttemptRecord> {
+    for (;;) {
+      const attempt = await this.get(id);
+      if (attempt.state !== 'submitted' || attempt.finalRound !== round) return attempt;
+      const finals = await this.store.listGradingRuns(attempt.id, { scope: 'final', round });
+      const byTask = new Map(finals.map((r) => [r.taskId, r]));
+      if (attempt.taskIds.some((t) => !byTask.has(t))) return attempt;
+      const result = rule(attempt.taskIds.map((taskId) => ({ taskId, status: byTask.get(taskId)!.status })));
+      try {
+        return await this.transition(attempt, 'grade', { result, gradedAt: this.now().toISOString() }, actor, {
+          result,
+          round,
+          runs: attempt.taskIds.map((taskId) => ({ taskId, runId: byTask.get(taskId)?.id, status: byTask.get(taskId)?.status, bundle: byTask.get(taskId)?.bundleSha256 })),
+        });
+      } catch (e) {
+        if (!(e instanceof ConcurrentModificationError)) throw e;
+      }
+    }
+  }
+
+  /** Hands one job per task to the queue; returns their ids. */
+  private async enqueue(
+    dispatcher: Extract<GradingDispatcher, { kind: 'queue' }>,
+    attempt: AttemptRecord,
+    taskIds: readonly string[],
+    scope: 'progress' | 'final',
+    round: number,
+  ): Promise<string[]> {
+    const enqueuedAt = this.now().toISOString();
+    const jobs = taskIds.map((taskId): GradingJob => {
+      const base = { attemptId: attempt.id, taskId, scope, round, ...(scope === 'progress' && attempt.lastCheckAt ? { requestedAt: attempt.lastCheckAt } : {}) };
+      return { v: 1, jobId: gradingJobId(base), ...base, accountId: sandboxAccount(attempt), enqueuedAt };
     });
+    await dispatcher.enqueue(jobs);
+    return jobs.map((j) => j.jobId);
   }
 
   /**
@@ -274,47 +335,61 @@ export class AttemptService {
     round: number,
     actor: string,
   ): Promise<GradingRunRecord[]> {
-    const settled = await Promise.allSettled(
-      taskIds.map(async (taskId) => {
-        const startedAt = this.now().toISOString();
-        let result: GradeResult;
-        try {
-          const modelCallBudget = scope === 'progress' ? Math.max(0, this.progressModelCalls - (await this.progressModelCallsSpent(attempt.id, taskId))) : undefined;
-          result = await this.grade({ taskId, attemptId: attempt.id, sandbox: attempt.sandbox, scope, ...(modelCallBudget !== undefined ? { modelCallBudget } : {}) });
-        } catch (e) {
-          throw new GradingFailedError(attempt.id, taskId, e);
-        }
-        const runId = `run-${randomBytes(6).toString('hex')}`;
-        try {
-          return await this.store.recordGradingRun(
-            {
-              id: runId,
-              attemptId: attempt.id,
-              taskId,
-              scope,
-              round,
-              status: result.status,
-              report: result.report,
-              bundle: result.bundle,
-              startedAt,
-              finishedAt: this.now().toISOString(),
-            },
-            { actor, action: `grading.${scope}-run`, subject: attempt.id, data: { runId, taskId, round, status: result.status, bundle: result.bundle.sha256 } },
-          );
-        } catch (e) {
-          // Another process resumed the same round and recorded this task first: keep its run.
-          if (e instanceof DuplicateFinalRunError) {
-            const runs = await this.store.listGradingRuns(attempt.id, { scope: 'final', round });
-            const existing = runs.find((r) => r.taskId === taskId);
-            if (existing) return existing;
-          }
-          throw e;
-        }
-      }),
-    );
+    const settled = await Promise.allSettled(taskIds.map(async (taskId) => (await this.gradeTask(attempt, taskId, scope, round, actor)).run));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) throw failure.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<GradingRunRecord>).value);
+  }
+
+  /**
+   * Grades one task and records the run. If the run cannot be recorded because it already is (another
+   * process resumed the same round and recorded this task's final run first, or a queued job's
+   * duplicate recorded the run with the same `runId`), returns the recorded run with `created` false.
+   */
+  async gradeTask(
+    attempt: AttemptRecord,
+    taskId: string,
+    scope: 'progress' | 'final',
+    round: number,
+    actor: string,
+    runId = `run-${randomBytes(6).toString('hex')}`,
+  ): Promise<{ run: GradingRunRecord; created: boolean }> {
+    const startedAt = this.now().toISOString();
+    let result: GradeResult;
+    try {
+      const modelCallBudget = scope === 'progress' ? Math.max(0, this.progressModelCalls - (await this.progressModelCallsSpent(attempt.id, taskId))) : undefined;
+      result = await this.grade({ taskId, attemptId: attempt.id, sandbox: attempt.sandbox, scope, ...(modelCallBudget !== undefined ? { modelCallBudget } : {}) });
+    } catch (e) {
+      throw new GradingFailedError(attempt.id, taskId, e);
+    }
+    try {
+      const run = await this.store.recordGradingRun(
+        {
+          id: runId,
+          attemptId: attempt.id,
+          taskId,
+          scope,
+          round,
+          status: result.status,
+          report: result.report,
+          bundle: result.bundle,
+          startedAt,
+          finishedAt: this.now().toISOString(),
+        },
+        { actor, action: `grading.${scope}-run`, subject: attempt.id, data: { runId, taskId, round, status: result.status, bundle: result.bundle.sha256 } },
+      );
+      return { run, created: true };
+    } catch (e) {
+      const existing = await this.recordedRun(attempt.id, taskId, scope, round, runId).catch(() => undefined);
+      if (existing) return { run: existing, created: false };
+      throw e;
+    }
+  }
+
+  /** The run already recorded for this task: the round's final run, or the progress run with this id. */
+  async recordedRun(attemptId: string, taskId: string, scope: 'progress' | 'final', round: number, runId: string): Promise<GradingRunRecord | undefined> {
+    const runs = await this.store.listGradingRuns(attemptId, { scope, round });
+    return runs.find((r) => (scope === 'final' ? r.taskId === taskId : r.id === runId));
   }
 
   private async transition(
@@ -330,6 +405,11 @@ export class AttemptService {
       { actor, action: `attempt.${PAST[transition]}`, subject: attempt.id, data: { from: attempt.state, to, ...data } },
     );
   }
+}
+
+/** The account a job's grading calls go to, for the per-account rate bound (a replay calls none). */
+function sandboxAccount(attempt: AttemptRecord): string {
+  return attempt.sandbox.kind === 'aws' ? attempt.sandbox.accountId : 'replay';
 }
 
 function resolveTarget(target: AttemptTarget): { targetId: string; taskIds: string[] } {

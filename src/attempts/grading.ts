@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Catalog } from '../catalog/load';
 import { readBundle, serialiseBundle, type EvidenceBundle } from '../evidence/bundle';
 import { gradeLive, regrade } from '../engine/grade';
+import type { Limiter } from '../engine/limit';
 import { signBundle, type EvidenceSigner } from '../evidence/signature';
 import type { CheckResult } from '../model/report';
 import type { Freeze, Grade, GradeRequest, GradeResult } from './types';
@@ -17,6 +18,8 @@ export interface GradeOptions {
   signEvidence?: (bundle: EvidenceBundle) => Promise<EvidenceBundle>;
   /** Called as each check of a task finishes (progress display). */
   onCheck?: (taskId: string, result: CheckResult) => void;
+  /** Live grading: paces the calls into the sandbox account (service mode: the account's token bucket shared by every worker). */
+  paceFor?: (accountId: string) => Limiter;
 }
 
 export function createGrade(catalog: Catalog, options: GradeOptions = {}): Grade {
@@ -34,6 +37,7 @@ export function createGrade(catalog: Catalog, options: GradeOptions = {}): Grade
             expectedAccount: req.sandbox.accountId,
             scope: req.scope,
             ...(req.modelCallBudget !== undefined ? { modelCallBudget: req.modelCallBudget } : {}),
+            ...(options.paceFor ? { pace: options.paceFor(req.sandbox.accountId) } : {}),
             ...(options.region ? { region: options.region } : {}),
           });
     const bundle = options.signEvidence ? await options.signEvidence(outcome.bundle) : outcome.bundle;

@@ -5,6 +5,7 @@ import { redact, redactText } from '../evidence/redact';
 import type { AwsClient, AwsClientConstructor } from '../model/grader';
 import { classifyFailure, GuardViolation, MalformedResponse, MissingRecordedCall, ModelCallBudgetExhausted, tagCall } from './errors';
 import { responseShapeProblems } from './response-shape';
+import type { Limiter } from '../engine/limit';
 import { createHttpProbe, type HttpProbe } from './http';
 import { actionKey, isModelCall, isReadAction, operationOfCommand, serviceOfClient } from './operations';
 
@@ -65,6 +66,11 @@ export interface SessionConfig {
    * A refused call is recorded as a ModelCallBudgetExhausted error, so a replay refuses it too.
    */
   modelCallBudget?: number;
+  /**
+   * Live/simulate: every try of every AWS call (not HTTP probes, which reach the candidate's endpoint)
+   * is sent through it: the sandbox account's rate bound. Replays call nothing and are not paced.
+   */
+  pace?: Limiter;
   /** Replay/simulate only: real delay added to each call, to make offline timings meaningful. */
   latencyMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -264,10 +270,9 @@ export class GradingSession {
         sent = recorded.output ?? {};
         record.output = sent;
       } else {
-        const raw =
-          this.config.mode === 'live'
-            ? await drainStreams(await live())
-            : await drainStreams(await this.config.responder!(service, operation, decodeValue(sentInput)));
+        const send = async () =>
+          this.config.mode === 'live' ? drainStreams(await live()) : drainStreams(await this.config.responder!(service, operation, decodeValue(sentInput)));
+        const raw = this.config.pace && service !== 'HTTP' ? await this.config.pace(send) : await send();
         const { $metadata, ...rest } = (raw ?? {}) as { $metadata?: { requestId?: string } };
         if ($metadata?.requestId) record.requestId = $metadata.requestId;
         sent = encodeValue(rest);

@@ -6,6 +6,7 @@ import type { CatalogEntry } from '../catalog/load';
 import { sha256Hex } from '../evidence/canonical';
 import { EVIDENCE_FORMAT, sealBundle, type BundleRun, type EvidenceBundle, type FixtureExpectation } from '../evidence/bundle';
 import type { Report } from '../model/report';
+import type { Limiter } from './limit';
 import { runChecks, type RunChecksOptions, type Scope } from './run-checks';
 
 export interface GradeOutcome {
@@ -57,6 +58,8 @@ export interface LiveTarget extends CommonOptions {
   expectedAccount?: string;
   /** How many model calls the run may make (an attempt's progress budget, partly spent); absent: no limit. */
   modelCallBudget?: number;
+  /** Paces every call into the sandbox account (its rate bound, shared by every worker grading it). */
+  pace?: Limiter;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function gradeLive(entry: CatalogEntry, target: LiveTarget): Promis
     probes: entry.grader.probes,
     ...(target.latencyMs ? { latencyMs: target.latencyMs } : {}),
     ...(target.modelCallBudget !== undefined ? { modelCallBudget: target.modelCallBudget } : {}),
+    ...(target.pace ? { pace: target.pace } : {}),
   };
   let preflightError: string | undefined;
   let credentials: SessionConfig['credentials'];
@@ -158,6 +162,8 @@ export interface SimulatedRun extends CommonOptions {
   startedAt: Date;
   expect?: FixtureExpectation;
   expectedAccount?: string;
+  /** Paces the calls into the simulated account, as `LiveTarget.pace` does live. */
+  pace?: Limiter;
 }
 
 /** Grades a simulated account (fixture worlds): the recorded bundle is a fixture. */
@@ -170,6 +176,7 @@ export async function gradeSimulated(entry: CatalogEntry, sim: SimulatedRun): Pr
     startedAt: sim.startedAt,
     probes: entry.grader.probes,
     responder: sim.responder,
+    ...(sim.pace ? { pace: sim.pace } : {}),
   });
   return gradeWithSession(entry, session, { ...sim, run: { expectedAccount: sim.expectedAccount } });
 }

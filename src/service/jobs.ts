@@ -17,6 +17,8 @@ export const SERVICE_ENV = {
   gradingQueueUrl: 'SKILLPROOF_GRADING_QUEUE_URL',
   /** Largest number of AWS calls per second the graders may make into one sandbox account. */
   accountCallsPerSecond: 'SKILLPROOF_ACCOUNT_CALLS_PER_SECOND',
+  /** The grading queue's redrive maxReceiveCount: on that delivery a failing job tells its waiting task it failed. */
+  gradingMaxReceives: 'SKILLPROOF_GRADING_MAX_RECEIVES',
 } as const;
 
 export const gradingJobSchema = z
@@ -51,8 +53,9 @@ export function parseGradingJob(body: string): GradingJob {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
-  } catch (e) {
-    throw new Error(`grading job is not JSON: ${(e as Error).message}`);
+  } catch {
+    // Not JSON.parse's message: it quotes the body, which may hold the job's task token.
+    throw new Error(`grading job is not JSON (${body.length} characters)`);
   }
   const parsed = gradingJobSchema.safeParse(raw);
   if (!parsed.success) {

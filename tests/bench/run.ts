@@ -17,6 +17,7 @@ import { measureLatency } from './latency';
 import { round, table } from './stats';
 import { measureStoreOps, storeOpsRows } from './store-ops';
 import { measureThroughput } from './throughput';
+import { measureWorkerThroughput } from './worker-throughput';
 
 interface Args {
   quick: boolean;
@@ -83,6 +84,9 @@ async function main(): Promise<void> {
 
   progress('store operations (SQLite, DynamoDB on dynalite)');
   const storeOps = await measureStoreOps(args.quick ? 50 : 200);
+  const workerCount = 32;
+  progress(`worker throughput: the same attempts as ${100 * sizes.attemptsPerAccount} queued jobs, ${workerCount} workers sharing the DynamoDB token bucket (dynalite)`);
+  const workers = await measureWorkerThroughput(fixtures, { accounts: 100, attemptsPerAccount: sizes.attemptsPerAccount, rps: 10, latencyMs: args.latencyMs, workers: workerCount });
 
   const totalMs = performance.now() - started;
 
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
     `latency ratio <= 1.3 for every task: worst ${worstRatio} -> ${mark(worstRatio <= 1.3)}`,
     `0 duplicate reads: ${duplicateReads} -> ${mark(duplicateReads === 0)}`,
     `throughput >= 0.8 of the rate-limit bound with 0 throttling errors: ${throughput.ratio}, ${throughput.throttlingErrors} throttled -> ${mark(throughput.ratio >= 0.8 && throughput.throttlingErrors === 0)}`,
+    `worker throughput >= 0.8 of the rate-limit bound with 0 throttling errors: ${workers.ratio}, ${workers.throttlingErrors} throttled -> ${mark(workers.ratio >= 0.8 && workers.throttlingErrors === 0)}`,
     `ES256 verification >= 5,000/s on one core: ${es256Verify} -> ${mark(es256Verify >= 5000)}`,
     `skillproof --help <= 500 ms: ${cliStartMs.help} -> ${mark(cliStartMs.help <= 500)}`,
     `10,000-member cohort import < ${COHORT_IMPORT_TARGET_MS / 1000} s: ${round(cohortImport.importMs / 1000, 1)} s -> ${mark(cohortImport.importMs < COHORT_IMPORT_TARGET_MS)}`,
@@ -152,6 +157,20 @@ async function main(): Promise<void> {
     'bound = attempts / the time the busiest account needs to admit its calls at the limit (attempts are dealt to even out accounts);',
     'fleet bound = accounts x requests/s x 60 / calls per attempt. A pacer per account sends only what the account will admit.',
   );
+  out.push('', `Service mode: the same attempts as queued grading jobs, ${workers.workers} workers x batches of ${workers.batchSize}, one DynamoDB token bucket per account (dynalite)`);
+  out.push(
+    table(
+      ['grading', 'jobs/s', 'AWS calls/s', 'bound jobs/s', 'ratio', 'throttled', 'passed', 'bucket writes/s', 'late slots', 'wall s'],
+      [
+        ['single process', round(throughput.attemptsPerMinute / 60, 1), round((throughput.attemptsPerMinute / 60) * throughput.callsPerAttempt, 1), round(throughput.boundPerMinute / 60, 1), throughput.ratio, throughput.throttlingErrors, throughput.passed, 'n/a', 'n/a', round(throughput.wallMs / 1000, 1)],
+        ['queued workers', workers.jobsPerSecond, workers.awsCallsPerSecond, workers.boundJobsPerSecond, workers.ratio, workers.throttlingErrors, workers.passed, workers.bucketWritesPerSecond, workers.lateSlots, round(workers.wallMs / 1000, 1)],
+      ],
+    ),
+  );
+  out.push(
+    `workers / single process: ${round(workers.ratio / throughput.ratio, 2)} of its ratio. Workers count only AWS calls against the account limit (HTTP probes reach`,
+    "the candidate's endpoint); late slots = slots given up because the event loop woke more than the tolerance after them.",
+  );
   out.push('', `Credentials: operations per second on one core (after a warm-up, over ${sizes.credentialMs / 1000} s each; expect run-to-run spread of about 20 %)`);
   out.push(
     table(
@@ -181,6 +200,7 @@ async function main(): Promise<void> {
         duplicateReads,
         apiCalls: counts,
         throughput,
+        workerThroughput: workers,
         credentials,
         cliStartMs,
         storeOps,

@@ -50,7 +50,7 @@ export interface ThroughputResult {
 const WINDOW_MS = 1000;
 
 /** What AWS enforces: at most `limit` requests admitted in any window (t - 1 s, t]. */
-class AccountLimit {
+export class AccountLimit {
   private admitted: number[] = [];
   throttled = 0;
   calls = 0;
@@ -113,7 +113,7 @@ function accountResponder(fx: PassFixture, pacer: Pacer, limit: AccountLimit, la
  * Deals the attempts (every task's fixture equally often) to accounts, `perAccount` each, so that
  * the accounts' call totals are as even as possible: the longest first, to the least loaded account.
  */
-function deal(fixtures: PassFixture[], accounts: number, perAccount: number): PassFixture[][] {
+export function deal(fixtures: PassFixture[], accounts: number, perAccount: number): PassFixture[][] {
   const attempts = Array.from({ length: accounts * perAccount }, (_, i) => fixtures[i % fixtures.length]!);
   attempts.sort((a, b) => b.bundle.transcript.length - a.bundle.transcript.length);
   const queues: PassFixture[][] = Array.from({ length: accounts }, () => []);

@@ -1,0 +1,258 @@
+/**
+ * Acceptance: 1,000 queued grading jobs for 100 attempts (each in its own sandbox account, replayed
+ * from recorded evidence), delivered at least once by a simulated SQS queue to several concurrent
+ * in-process workers, with duplicates (concurrent and late), redeliveries out of order, transient
+ * failures, workers dying before they delete, and malformed messages. At the end every attempt is
+ * graded exactly once and every passed one holds exactly one credential.
+ *
+ * The store is a parameter: each backend in STORES runs the same scenario.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { AttemptService } from '../../src/attempts/attempt-service';
+import { replayEvidence } from '../../src/attempts/grading';
+import { everyTaskMustPass, type Grade } from '../../src/attempts/types';
+import { loadCatalog } from '../../src/catalog/load';
+import { regrade } from '../../src/engine/grade';
+import { serialiseBundle, type EvidenceBundle } from '../../src/evidence/bundle';
+import { issueCredential } from '../../src/credentials/issue';
+import { initIssuer, loadIssuer } from '../../src/credentials/issuer-keys';
+import type { GradingJob } from '../../src/service/jobs';
+import { createWorkerHandler } from '../../src/service/worker/lambda';
+import type { WorkerLog } from '../../src/service/worker/process-jobs';
+import { sfnTaskCallbacks } from '../../src/service/worker/task-callbacks';
+import { SqliteStore } from '../../src/store/sqlite-store';
+import type { Store } from '../../src/store/types';
+import { listFixtureFiles } from '../../src/testing/scenarios';
+import { seededRandom, SqsSimulation } from './support/sqs-sim';
+
+interface StoreUnderTest {
+  name: string;
+  open(): Promise<{ store: Store; cleanup(): Promise<void> | void }>;
+}
+
+/** Backends the scenario runs against (the DynamoDB store joins here). */
+const STORES: StoreUnderTest[] = [
+  {
+    name: 'sqlite',
+    open: async () => {
+      // In memory where the machine has it: the store fsyncs every commit, and the scenario makes thousands.
+      const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'skillproof-worker-store-'));
+      const store = SqliteStore.open(dir);
+      return {
+        store,
+        cleanup: () => {
+          store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+];
+
+/** Five tasks whose recorded passing runs replay quickly; one of them has a failing mutant too. */
+const TASKS = ['agentic-multi-agent', 'agentic-order-agent', 'agentic-rag-guardrail', 'serverless-orders-api', 'serverless-safe-deploy'];
+const FAILING = { task: 'serverless-orders-api', mutant: 'no-api' };
+const ATTEMPTS = 100;
+const FAILING_ATTEMPTS = 10;
+const WORKERS = 4;
+const BATCH = 10;
+
+describe.each(STORES)('the grading worker with the $name store, under at-least-once delivery', ({ open }) => {
+  const catalog = loadCatalog();
+  let store: Store;
+  let closeStore: () => Promise<void> | void;
+  let home: string;
+
+  beforeAll(async () => {
+    ({ store, cleanup: closeStore } = await open());
+    home = mkdtempSync(join(tmpdir(), 'skillproof-worker-home-'));
+  });
+  afterAll(async () => {
+    await closeStore();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /** A replay sandbox: one evidence file per task, the failing mutant for `failing` attempts. */
+  function sandboxFolder(name: string, failing: boolean): string {
+    const dir = join(home, name);
+    mkdirSync(dir);
+    for (const taskId of TASKS) {
+      const files = listFixtureFiles(catalog.get(taskId));
+      const file = failing && taskId === FAILING.task ? files.find((f) => f.kind === 'fail' && f.name === FAILING.mutant) : files.find((f) => f.kind === 'pass');
+      copyFileSync(file!.file, join(dir, `${taskId}.json`));
+    }
+    return dir;
+  }
+
+  it('grades every attempt exactly once and issues no duplicate credential', async () => {
+    const random = seededRandom(15);
+    const sim = new SqsSimulation({
+      visibilityTimeoutMs: 60_000,
+      maxReceiveCount: 5,
+      random,
+      concurrentDuplicateRate: 0.05,
+      lateDuplicateRate: 0.05,
+      crashBeforeDeleteRate: 0.02,
+    });
+    const passFolder = sandboxFolder('pass', false);
+    const failFolder = sandboxFolder('fail', true);
+    await initIssuer(join(home, 'issuer-home'), store, { id: 'did:web:badges.skillproof.example' });
+    const issuer = await loadIssuer(join(home, 'issuer-home'), store);
+
+    // The lifecycle's part: final jobs wait in Step Functions, so they carry a task token.
+    const tokens = new Map<string, { answers: number; accepted?: string }>();
+    const enqueue = async (jobs: readonly GradingJob[]) => {
+      for (const job of jobs) {
+        const withToken = job.scope === 'final' ? { ...job, taskToken: `tok-${job.jobId}` } : job;
+        if (withToken.taskToken) tokens.set(withToken.taskToken, { answers: 0 });
+        sim.send(JSON.stringify(withToken));
+      }
+    };
+    const api = new AttemptService({ store, grade: failingGrade(), freeze: async () => undefined, dispatcher: { kind: 'queue', enqueue } });
+
+    // Step Functions: the first answer to a token closes its task; later ones are TaskTimedOut.
+    const sfn = {
+      send: async (command: SendTaskSuccessCommand | SendTaskFailureCommand) => {
+        const token = tokens.get(command.input.taskToken!);
+        if (!token) throw Object.assign(new Error('Invalid token'), { name: 'InvalidToken' });
+        token.answers++;
+        if (token.accepted) throw new TaskTimedOut({ message: 'Task Timed Out: Provided task does not exist anymore', $metadata: {} });
+        token.accepted = command instanceof SendTaskSuccessCommand ? (JSON.parse(command.input.output!) as { status: string }).status : 'failure';
+        return {};
+      },
+    };
+
+    // Faults: some gradings throw once; some runs are committed but the store's answer is lost.
+    // Grading is the engine's replay of each task's recorded evidence (read once per sandbox and task).
+    const evidence = new Map<string, EvidenceBundle>();
+    const graded: Grade = async (req) => {
+      const path = (req.sandbox as { path: string }).path;
+      const key = `${path}:${req.taskId}`;
+      if (!evidence.has(key)) evidence.set(key, replayEvidence(path, req.taskId));
+      const { report, bundle } = await regrade(catalog.get(req.taskId), evidence.get(key)!, { scope: req.scope });
+      return { status: report.status, report, bundle: { sha256: bundle.sha256!, json: serialiseBundle(bundle) } };
+    };
+    const thrownOnce = new Set<string>();
+    const grade: Grade = async (req) => {
+      const key = `${req.attemptId}/${req.scope}/${req.taskId}`;
+      if (random() < 0.03 && !thrownOnce.has(key)) {
+        thrownOnce.add(key);
+        throw new Error('ThrottlingException: Rate exceeded (injected)');
+      }
+      return graded(req);
+    };
+    let lostAnswers = 0;
+    const flaky: Store = Object.create(store, {
+      recordGradingRun: {
+        value: async (...args: Parameters<Store['recordGradingRun']>) => {
+          const run = await store.recordGradingRun(...args);
+          if (random() < 0.02) {
+            lostAnswers++;
+            throw new Error('socket hang up (injected after the commit)');
+          }
+          return run;
+        },
+      },
+    }) as Store;
+
+    // The candidates' side: each submits once the progress check's five runs are in.
+    const progressed = new Map<string, Set<string>>();
+    const submits: Array<Promise<unknown>> = [];
+    const lines: Array<Record<string, unknown>> = [];
+    const log: WorkerLog = (entry) => {
+      lines.push(entry);
+      const [attemptId, scope, , taskId] = String(entry.jobId ?? '').split('/');
+      if (scope !== 'progress' || !(entry.event === 'job-graded' || entry.event === 'job-duplicate')) return;
+      const tasks = progressed.get(attemptId!) ?? new Set<string>();
+      progressed.set(attemptId!, tasks.add(taskId!));
+      if (tasks.size === TASKS.length && !submitted.has(attemptId!)) {
+        submitted.add(attemptId!);
+        submits.push(api.submit(attemptId!).then(() => submitsDone++));
+      }
+    };
+    const submitted = new Set<string>();
+    let submitsDone = 0;
+    const handler = createWorkerHandler(() => ({
+      store: flaky,
+      grade,
+      ruleFor: () => everyTaskMustPass,
+      issue: async (attempt) => {
+        await issueCredential({ store, issuer, achievement: () => ({ name: 'AWS Builder', description: 'Five tasks.', criteriaNarrative: 'Passed all five.' }) }, attempt.id);
+      },
+      callbacks: sfnTaskCallbacks(sfn, log),
+      maxReceiveCount: 5,
+      log,
+    }));
+
+    // 100 attempts, each checked once (5 progress jobs) and submitted once its progress runs are in (5 final jobs).
+    const attempts: string[] = [];
+    for (let i = 0; i < ATTEMPTS; i++) {
+      const failing = i % (ATTEMPTS / FAILING_ATTEMPTS) === 0;
+      const a = await api.create({ candidate: `cand-${i}`, target: { kind: 'assessment', assessmentId: 'five-tasks', taskIds: TASKS }, sandbox: { kind: 'replay', path: failing ? failFolder : passFolder } });
+      await api.start(a.id);
+      await api.check(a.id);
+      attempts.push(a.id);
+    }
+    const malformed = [sim.send('{"v":1,"jobId":"truncated'), sim.send(JSON.stringify({ v: 1, jobId: 'x', taskToken: 'tok-secret-never-logged' })), sim.send('')];
+
+    const consumer = async () => {
+      for (;;) {
+        if (await sim.poll(handler, BATCH)) continue;
+        if (submitsDone === ATTEMPTS && sim.drained) return;
+        sim.advance();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    await Promise.all(Array.from({ length: WORKERS }, consumer));
+    await Promise.all(submits);
+
+    // The faults really happened.
+    expect(sim.counts.sent).toBe(ATTEMPTS * TASKS.length * 2 + malformed.length);
+    expect(sim.counts.concurrentDuplicates).toBeGreaterThan(10);
+    expect(sim.counts.lateDuplicates).toBeGreaterThan(10);
+    expect(sim.counts.crashes).toBeGreaterThan(0);
+    expect(thrownOnce.size).toBeGreaterThan(5);
+    expect(lostAnswers).toBeGreaterThan(5);
+    const events = lines.map((l) => l.event);
+    expect(events.filter((e) => e === 'job-duplicate').length).toBeGreaterThan(20);
+
+    // Every attempt graded exactly once: one final run and one progress run per task, one grade transition.
+    const credentials = await store.listCredentials();
+    for (const [i, id] of attempts.entries()) {
+      const attempt = (await store.getAttempt(id))!;
+      const failing = i % (ATTEMPTS / FAILING_ATTEMPTS) === 0;
+      expect({ id, state: attempt.state, result: attempt.result }).toEqual({ id, state: failing ? 'graded' : 'credentialed', result: failing ? 'failed' : 'passed' });
+      const finals = await store.listGradingRuns(id, { scope: 'final', round: 1 });
+      expect(finals.map((r) => r.taskId).sort()).toEqual([...TASKS].sort());
+      const progress = await store.listGradingRuns(id, { scope: 'progress' });
+      expect(progress.map((r) => r.taskId).sort()).toEqual([...TASKS].sort());
+      const audit = (await store.listAudit({ subject: id })).map((e) => e.action);
+      expect(audit.filter((a) => a === 'attempt.graded')).toHaveLength(1);
+      expect(audit.filter((a) => a === 'grading.final-run')).toHaveLength(TASKS.length);
+      expect(audit.filter((a) => a === 'grading.progress-run')).toHaveLength(TASKS.length);
+    }
+    expect(credentials).toHaveLength(ATTEMPTS - FAILING_ATTEMPTS);
+    expect(new Set(credentials.map((c) => c.attemptId)).size).toBe(credentials.length);
+
+    // Each waiting task was answered with its run's status, and the duplicates' answers were dropped.
+    expect([...tokens.values()].every((t) => t.accepted === 'passed' || t.accepted === 'failed')).toBe(true);
+    expect([...tokens.values()].filter((t) => t.accepted === 'failed')).toHaveLength(FAILING_ATTEMPTS);
+    expect(events.filter((e) => e === 'task-token-gone').length).toBeGreaterThan(0);
+
+    // Only the malformed messages reached the dead-letter queue, each logged by id, none with its content.
+    expect(sim.dlq.map((m) => m.messageId).sort()).toEqual([...malformed].sort());
+    for (const id of malformed) expect(lines.some((l) => l.event === 'job-rejected' && l.messageId === id)).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain('tok-secret-never-logged');
+    expect(await store.integrityCheck()).toMatchObject({ ok: true });
+  }, 120_000);
+});
+
+/** The API process never grades in service mode: a grade call there is a bug. */
+function failingGrade(): Grade {
+  return async (req) => {
+    throw new Error(`the API process graded ${req.taskId} of ${req.attemptId}; in service mode only workers grade`);
+  };
+}
