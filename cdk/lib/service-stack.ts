@@ -94,6 +94,11 @@ export interface ServiceStackProps extends StackProps {
   adminRoleName?: string;
   /** Grading Lambda functions running at once: reserved concurrency, the service's global bound on grading. */
   workerConcurrency?: number;
+  /**
+   * At most this many AWS calls per second from all workers together into one sandbox account (a
+   * token bucket per account in the table; src/service/worker/token-bucket.ts). Default 10.
+   */
+  accountCallsPerSecond?: number;
   /** Addresses subscribed to the operations topic (alarms). */
   alarmEmails?: readonly string[];
   /** The address people reach the portal at, when it is not the API's own URL (a custom domain). */
@@ -103,6 +108,9 @@ export interface ServiceStackProps extends StackProps {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+
+/** Deliveries of a grading job before it goes to the dead-letter queue. */
+export const GRADING_MAX_RECEIVES = 5;
 
 /**
  * SkillProof as a service: the portal and API on Lambda behind an HTTP API, grading jobs on a FIFO
@@ -122,7 +130,7 @@ export class ServiceStack extends Stack {
   readonly httpApi: HttpApi;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
-    const { poolAccountIds, adminRoleName, workerConcurrency, alarmEmails, publicUrl, code, ...stackProps } = props;
+    const { poolAccountIds, adminRoleName, workerConcurrency, accountCallsPerSecond = 10, alarmEmails, publicUrl, code, ...stackProps } = props;
     super(scope, id, { description: 'SkillProof service: portal/API, grading queue and worker, attempt lifecycle, store, evidence', analyticsReporting: false, ...stackProps });
     if (poolAccountIds.length === 0) throw new Error('poolAccountIds must name at least one sandbox account (the service assumes roles only there)');
     const badAccount = poolAccountIds.find((a) => !ACCOUNT_ID.test(a));
@@ -199,7 +207,7 @@ export class ServiceStack extends Stack {
       // AWS recommends at least six times the function timeout for a queue a Lambda function consumes.
       visibilityTimeout: Duration.minutes(30),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: GRADING_MAX_RECEIVES },
     });
 
     this.addAlarm('GradingDeadLetters', {
@@ -226,7 +234,8 @@ export class ServiceStack extends Stack {
       timeout: workerTimeout,
       memorySize: 1024,
       reservedConcurrentExecutions: concurrency,
-      environment: env,
+      // The worker fails a waiting lifecycle task on the last delivery, so it must know which one that is.
+      environment: { ...env, [SERVICE_ENV.gradingMaxReceives]: String(GRADING_MAX_RECEIVES), [SERVICE_ENV.accountCallsPerSecond]: String(accountCallsPerSecond) },
       description: 'Grades one task of one attempt per grading job (SQS FIFO, partial batch failures)',
       statements: [
         ...this.tableItemStatements(),

@@ -104,6 +104,13 @@ describe('ServiceStack', () => {
       });
       expect(resources[logicalId(stack.workerFunction)]!.Properties!.ReservedConcurrentExecutions).toBe(10);
     });
+
+    it('tells the worker the redrive count (it fails a waiting lifecycle task on the last delivery) and the per-account call rate', () => {
+      const queue = resources[logicalId(stack.gradingQueue)]!.Properties as { RedrivePolicy: { maxReceiveCount: number } };
+      const variables = (resources[logicalId(stack.workerFunction)]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+      expect(variables['SKILLPROOF_GRADING_MAX_RECEIVES']).toBe(String(queue.RedrivePolicy.maxReceiveCount));
+      expect(variables['SKILLPROOF_ACCOUNT_CALLS_PER_SECOND']).toBe('10');
+    });
   });
 
   describe('alarms', () => {
