@@ -17,11 +17,13 @@ export interface ConsoleEndpoints {
 /**
  * The federation endpoint and console of each partition that has a public console sign-in. The `aws`
  * endpoint is the one the IAM User Guide's "Enable custom identity broker access to the AWS console"
- * uses (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html);
- * the China edition of that page (docs.amazonaws.cn) and the GovCloud (US) User Guide give the other two,
- * and public brokers build the same hosts (aws-vault's generateLoginURL, the AWS Toolkit for JetBrains'
- * AwsConsoleUrlFactory, Teleport). The `aws` console has per-Region hosts; the China and GovCloud consoles
- * are opened on their one host with the Region as a parameter.
+ * uses (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html;
+ * the same page exists for China at docs.amazonaws.cn). The GovCloud (US) User Guide ("AWS Identity and
+ * Access Management in AWS GovCloud (US)") names its console sign-in host, https://signin.amazonaws-us-gov.com.
+ * The `/federation` path and the China and GovCloud console hosts are those public brokers use (aws-vault's
+ * generateLoginURL, the AWS Toolkit for JetBrains' AwsConsoleUrlFactory, Teleport's federation URLs); no live
+ * China or GovCloud account has confirmed them here. The `aws` console has per-Region hosts; the China and
+ * GovCloud consoles are opened on their one host with the Region as a parameter.
  */
 export const CONSOLE_ENDPOINTS: Readonly<Record<string, ConsoleEndpoints>> = {
   aws: {
