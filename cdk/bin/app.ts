@@ -2,12 +2,13 @@
  * CDK app entry, for the CDK CLI:
  *
  *   npx cdk synth --app 'npx tsx cdk/bin/app.ts' -c tasks=serverless-orders-api -c attempt=t1 -c external-id=…
- *   npx cdk synth --app 'npx tsx cdk/bin/app.ts' -c org-parent=r-abcd -c org-regions=eu-west-1 \
- *     -c org-accounts=sandbox-01:ops+sb01@example.com,sandbox-02:ops+sb02@example.com
+ *   npx cdk synth --app 'npx tsx cdk/bin/app.ts' -c org-parent=r-abcd -c org-id=o-abcd123456 -c org-regions=eu-west-1 \
+ *     -c org-accounts=sandbox-01:ops+sb01@example.com,sandbox-02:ops+sb02@example.com [-c skillproof-account=999988887777]
  *
  * Context: `tasks` (comma-separated task or assessment ids: one sandbox hosting them all) with `attempt` and
  * `external-id` (required), `grader-principal`, `candidate-principal`, `time-limit` (minutes); `org-*`
- * for the SandboxOrgStack, whose allowed services are those of every task in the catalog.
+ * (`org-id` required) and `skillproof-account` for the SandboxOrgStack, whose allowed services are those
+ * of every task in the catalog.
  * `skillproof sandbox synth` writes the sandbox template without the CDK CLI.
  */
 import { App } from 'aws-cdk-lib';
@@ -47,9 +48,16 @@ export function buildApp(app: App): App {
 
   const orgParent = context('org-parent');
   if (orgParent) {
+    const orgRequired = (key: string): string => {
+      const value = context(key);
+      if (!value) throw new Error(`-c ${key}=... is required with -c org-parent=...`);
+      return value;
+    };
     new SandboxOrgStack(app, 'SandboxOrg', {
       stackName: 'skillproof-sandbox-org',
       parentId: orgParent,
+      organizationId: orgRequired('org-id'),
+      skillproofAccountId: context('skillproof-account'),
       allowedRegions: list(context('org-regions')),
       tasks: loadCatalog()
         .all()

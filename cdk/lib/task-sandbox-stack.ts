@@ -34,6 +34,24 @@ import { SandboxSeeds } from './sandbox-seeds';
 export const BUDGET_ALERT_PERCENT = 80;
 /** At this percentage of the budget AWS Budgets freezes the candidate role. */
 export const BUDGET_FREEZE_PERCENT = 100;
+/**
+ * Days the budget keeps counting after the time limit. What the candidate built keeps running after the
+ * freeze (the final grading run needs it) until the pool reclaims and cleans the account, and the alert
+ * should see what it costs meanwhile. A sandbox standing this long after its freeze is an operations
+ * failure in its own right; AWS deletes a budget after its End.
+ */
+export const BUDGET_TAIL_DAYS = 14;
+
+/**
+ * The budget's period: from the lease's start to the time limit plus BUDGET_TAIL_DAYS, as the epoch
+ * seconds AWS::Budgets::Budget's TimePeriod takes (its Start and End are strings; the CloudFormation
+ * reference's example gives `"Start": "1225864800"`).
+ */
+export function leaseBudgetPeriod(leaseStart: Date, timeLimitMinutes: number): { start: string; end: string } {
+  const start = Math.floor(leaseStart.getTime() / 1000);
+  if (!Number.isFinite(start)) throw new Error('leaseStart is not a valid date');
+  return { start: String(start), end: String(start + Math.ceil(timeLimitMinutes * 60) + BUDGET_TAIL_DAYS * 86_400) };
+}
 
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
@@ -49,8 +67,13 @@ export interface TaskSandboxStackProps extends Omit<StackProps, 'synthesizer'> {
   candidatePrincipalArn?: string;
   /** Minutes the candidate has; sets CandidateRole's maximum session (clamped to 1-12 h). */
   timeLimitMinutes: number;
-  /** Budget in USD for the sandbox account. Default: the sum of the tasks' budgets. */
+  /** Budget in USD for the lease. Default: the sum of the tasks' budgets. */
   budgetUsd?: number;
+  /**
+   * When the lease starts (the deploy time): the budget counts cost from here, across month ends, for the
+   * lease alone. Default: when the stack is synthesised, which `sandbox deploy` does just before CreateStack.
+   */
+  leaseStart?: Date;
   /** Addresses that receive the budget alert besides the stack's SNS topic. */
   budgetAlertEmails?: string[];
 }
@@ -72,7 +95,7 @@ export class TaskSandboxStack extends Stack {
   readonly freezePolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: TaskSandboxStackProps) {
-    const { attemptId, tasks, externalId, graderPrincipalArn, candidatePrincipalArn, timeLimitMinutes, budgetUsd, budgetAlertEmails, ...stackProps } = props;
+    const { attemptId, tasks, externalId, graderPrincipalArn, candidatePrincipalArn, timeLimitMinutes, budgetUsd, leaseStart, budgetAlertEmails, ...stackProps } = props;
     const names = sandboxNames(attemptId);
     super(scope, id, {
       stackName: names.stack,
@@ -85,6 +108,7 @@ export class TaskSandboxStack extends Stack {
       throw new Error('externalId must be 2-1224 characters from letters, digits and +=,.@:/-_ (what sts:ExternalId accepts)');
     }
     if (!(timeLimitMinutes > 0)) throw new Error(`timeLimitMinutes must be positive (got ${timeLimitMinutes})`);
+    const budgetPeriod = leaseBudgetPeriod(leaseStart ?? new Date(), timeLimitMinutes);
     const blueprint = mergeBlueprints(tasks);
     this.blueprint = blueprint;
 
@@ -150,7 +174,7 @@ export class TaskSandboxStack extends Stack {
     );
 
     this.addExpiry(names, freezeAt.valueAsString);
-    const budgetName = this.addBudget(names, budgetUsd ?? blueprint.budgetUsd, budgetAlertEmails ?? []);
+    const budgetName = this.addBudget(names, budgetUsd ?? blueprint.budgetUsd, budgetPeriod, budgetAlertEmails ?? []);
 
     const outputs: Record<SandboxOutputField, string> = {
       attemptId,
@@ -199,8 +223,19 @@ export class TaskSandboxStack extends Stack {
     });
   }
 
-  /** The account-wide budget: an alert at 80 %, and at 100 % AWS Budgets itself applies the freeze policy. */
-  private addBudget(names: ReturnType<typeof sandboxNames>, budgetUsd: number, emails: string[]): string {
+  /**
+   * The lease's budget: an alert at 80 %, and at 100 % AWS Budgets itself applies the freeze policy.
+   *
+   * TimeUnit CUSTOM makes the whole TimePeriod one budget period: Budget.TimeUnit is "the length of time
+   * until a budget resets the actual and forecasted spend" (DAILY | MONTHLY | QUARTERLY | ANNUALLY | CUSTOM,
+   * Budgets API reference and the SDK model), so a MONTHLY budget resets at the calendar month (a lease
+   * from 31 January to 1 February would get two fresh allowances) and counts the month's spend before the
+   * lease; a custom period from the lease start neither resets nor inherits. The budget covers the whole
+   * account, which holds one lease at a time. Budgets data lags actual spend by hours (AWS updates budgets
+   * several times a day), so the expiry schedule, not the budget, is the hard bound on time and the budget
+   * is a backstop on money.
+   */
+  private addBudget(names: ReturnType<typeof sandboxNames>, budgetUsd: number, period: { start: string; end: string }, emails: string[]): string {
     const topic = new Topic(this, 'BudgetTopic', { topicName: names.budgetTopic, enforceSSL: true });
     topic.addToResourcePolicy(
       new PolicyStatement({
@@ -213,7 +248,13 @@ export class TaskSandboxStack extends Stack {
     );
     const subscribers = [{ subscriptionType: 'SNS', address: topic.topicArn }, ...emails.map((address) => ({ subscriptionType: 'EMAIL', address }))];
     const budget = new CfnBudget(this, 'Budget', {
-      budget: { budgetName: names.budget, budgetType: 'COST', timeUnit: 'MONTHLY', budgetLimit: { amount: budgetUsd, unit: 'USD' } },
+      budget: {
+        budgetName: names.budget,
+        budgetType: 'COST',
+        timeUnit: 'CUSTOM',
+        timePeriod: period,
+        budgetLimit: { amount: budgetUsd, unit: 'USD' },
+      },
       notificationsWithSubscribers: [
         {
           notification: { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: BUDGET_ALERT_PERCENT, thresholdType: 'PERCENTAGE' },

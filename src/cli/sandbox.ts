@@ -81,9 +81,10 @@ function timeLimit(text: string | undefined): number | undefined {
   return minutes;
 }
 
-function synth(ids: string[], opts: SynthOpts, outDir: string | undefined) {
+function synth(ids: string[], opts: SynthOpts, outDir: string | undefined, leaseStart?: Date) {
   const { synthSandbox } = require('../sandbox/synth') as typeof import('../sandbox/synth');
   return synthSandbox(ids, opts.attempt, outDir, {
+    leaseStart,
     externalId: opts.externalId,
     graderPrincipalArn: opts.graderPrincipal ?? process.env[ENV.graderPrincipal],
     candidatePrincipalArn: opts.candidatePrincipal ?? process.env[ENV.candidatePrincipal],
@@ -153,14 +154,16 @@ export function register(program: Command, io: CliIo): void {
         checkPool(opts.account as string, accountPool);
         const progress = startProgress(io, opts);
         progress.status(`synthesising the sandbox of ${ids.join(', ')} with the CDK (about 10 s)…`);
+        // One moment for both ends of the lease: the budget counts from it, the freeze is the time limit after it.
+        const leaseStart = new Date();
         let result;
         try {
-          result = synth(ids, opts, undefined);
+          result = synth(ids, opts, undefined, leaseStart);
         } finally {
           progress.done();
         }
         const { deploySandbox } = require('../sandbox/deploy') as typeof import('../sandbox/deploy');
-        const freezeAt = new Date(Date.now() + result.timeLimitMinutes * 60_000);
+        const freezeAt = new Date(leaseStart.getTime() + result.timeLimitMinutes * 60_000);
         progress.line(`deploying ${result.stackName} to account ${opts.account} (${region}); the candidate role freezes at ${freezeAt.toISOString()}`);
         progress.status('waiting for CloudFormation…');
         const deployed = await deploySandbox({

@@ -100,11 +100,30 @@ export async function assumeRole(
   }
 }
 
-/** The ARN partition of a region (aws, aws-cn, aws-us-gov). */
+/**
+ * Region names of each partition, as the SDK's endpoint rules match them (the `regionRegex` of every
+ * partition in @aws-sdk/core's util-endpoints partitions data). Order matters only for readability:
+ * the patterns do not overlap.
+ */
+const PARTITION_REGIONS: readonly (readonly [string, RegExp])[] = [
+  ['aws', /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/],
+  ['aws-cn', /^cn-\w+-\d+$/],
+  ['aws-us-gov', /^us-gov-\w+-\d+$/],
+  ['aws-iso', /^us-iso-\w+-\d+$/],
+  ['aws-iso-b', /^us-isob-\w+-\d+$/],
+  ['aws-iso-e', /^eu-isoe-\w+-\d+$/],
+  ['aws-iso-f', /^us-isof-\w+-\d+$/],
+  ['aws-eusc', /^eusc-de-\w+-\d+$/],
+];
+
+/** The partition whose region names `region` follows, or undefined when it follows none. */
+export function knownPartitionOf(region: string): string | undefined {
+  return PARTITION_REGIONS.find(([, pattern]) => pattern.test(region))?.[0];
+}
+
+/** The ARN partition of a region (aws, aws-cn, aws-us-gov, the ISO partitions); `aws` for a name no partition claims. */
 export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
+  return knownPartitionOf(region) ?? 'aws';
 }
 
 /** Credentials for SkillProof's administration role in a pool account (from the ambient credentials). */

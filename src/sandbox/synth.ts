@@ -26,6 +26,8 @@ export interface SynthOptions {
   timeLimitMinutes?: number;
   budgetUsd?: number;
   budgetAlertEmails?: string[];
+  /** When the lease starts, from which the budget counts (default: now); deploy passes the moment its FreezeAt is counted from. */
+  leaseStart?: Date;
   /** Where tasks/ is looked up (default: the repository). */
   root?: string;
 }
@@ -113,6 +115,7 @@ export function synthSandbox(source: readonly string[] | readonly SandboxTask[],
       timeLimitMinutes,
       budgetUsd: options.budgetUsd,
       budgetAlertEmails: options.budgetAlertEmails,
+      leaseStart: options.leaseStart,
     });
     const template = app.synth().getStackByName(stackName).template as Record<string, unknown>;
     const accountQuotas = mergeAccountQuotas(tasks.map((t) => t.blueprint));

@@ -12,6 +12,7 @@ describe('cdk app (cdk/bin/app.ts)', () => {
           attempt: 't9',
           'external-id': 'ext-9',
           'org-parent': 'r-ab12',
+          'org-id': 'o-a1b2c3d4e5',
           'org-regions': 'eu-west-1',
           'org-accounts': 'skillproof-sandbox-01:ops+sb01@example.com',
         },
@@ -23,5 +24,6 @@ describe('cdk app (cdk/bin/app.ts)', () => {
   it('builds nothing without context, and asks for what a sandbox needs', () => {
     expect(stacks(buildApp(new App()))).toEqual([]);
     expect(() => buildApp(new App({ context: { tasks: 'serverless-orders-api', attempt: 't9' } }))).toThrow('-c external-id=... is required with -c tasks=...');
+    expect(() => buildApp(new App({ context: { 'org-parent': 'r-ab12', 'org-regions': 'eu-west-1' } }))).toThrow('-c org-id=... is required with -c org-parent=...');
   });
 });

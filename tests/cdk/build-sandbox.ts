@@ -17,11 +17,14 @@ export interface BuiltSandbox {
 /** Synthesises a sandbox stack for tasks (once per test file: synthesis takes a second or two). */
 export function buildSandbox(tasks: (SandboxPart & { timeLimitMinutes: number })[], attemptId = 't1', props: Partial<TaskSandboxStackProps> = {}): BuiltSandbox {
   const app = new App();
+  const timeLimitMinutes = props.timeLimitMinutes ?? tasks.reduce((sum, t) => sum + t.timeLimitMinutes, 0);
   const stack = new TaskSandboxStack(app, 'Sandbox', {
     attemptId,
     tasks,
     externalId: 'ext-0123456789abcdef',
-    timeLimitMinutes: tasks.reduce((sum, t) => sum + t.timeLimitMinutes, 0),
+    timeLimitMinutes,
+    // The lease began the time limit before FreezeAt, as `sandbox deploy` sets them.
+    leaseStart: new Date(Date.parse(`${FREEZE_AT}Z`) - timeLimitMinutes * 60_000),
     ...props,
   });
   const template = app.synth().getStackByName(sandboxStackName(attemptId)).template as CfnTemplate;

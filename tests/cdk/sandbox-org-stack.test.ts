@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { allowedServices, SandboxOrgStack, SCP_MAX_CHARS } from '../../cdk/lib/sandbox-org-stack';
+import { allowedServices, RCP_MAX_CHARS, SandboxOrgStack, SCP_MAX_CHARS } from '../../cdk/lib/sandbox-org-stack';
 import { ordersApiLike, parse, queueWorkerLike } from './sample-tasks';
 
 const tasks = [parse(ordersApiLike), parse(queueWorkerLike)];
@@ -10,6 +10,8 @@ describe('SandboxOrgStack', () => {
   const app = new App();
   const stack = new SandboxOrgStack(app, 'Org', {
     parentId: 'r-ab12',
+    organizationId: 'o-a1b2c3d4e5',
+    skillproofAccountId: '999988887777',
     allowedRegions: ['eu-west-1'],
     tasks,
     accounts: [
@@ -18,7 +20,7 @@ describe('SandboxOrgStack', () => {
     ],
   });
   const template = Template.fromStack(stack);
-  const scp = () => template.findResources('AWS::Organizations::Policy');
+  const policy = (type: string) => Object.values(template.findResources('AWS::Organizations::Policy', { Properties: { Type: type } })) as { Properties: { Content: unknown } }[];
 
   it('creates the sandbox OU under the given parent', () => {
     template.hasResourceProperties('AWS::Organizations::OrganizationalUnit', { Name: 'skillproof-sandboxes', ParentId: 'r-ab12' });
@@ -59,9 +61,57 @@ describe('SandboxOrgStack', () => {
     expect(services).not.toContain('ec2');
   });
 
-  it('keeps the policy within the SCP size limit', () => {
-    const [policy] = Object.values(scp()) as { Properties: { Content: unknown } }[];
-    expect(JSON.stringify(policy!.Properties.Content).length).toBeLessThan(SCP_MAX_CHARS);
+  it('keeps the policies within the SCP and RCP size limits', () => {
+    expect(JSON.stringify(policy('SERVICE_CONTROL_POLICY')[0]!.Properties.Content).length).toBeLessThan(SCP_MAX_CHARS);
+    expect(JSON.stringify(policy('RESOURCE_CONTROL_POLICY')[0]!.Properties.Content).length).toBeLessThan(RCP_MAX_CHARS);
+  });
+
+  it('attaches a resource control policy to the OU: only the organisation gets in, SkillProof only to its own roles', () => {
+    const outside = { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } };
+    const assume = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML', 'sts:SetSourceIdentity', 'sts:TagSession'];
+    const services = ['aoss:*', 'codebuild:*', 'dynamodb:*', 'ecr:*', 'events:*', 'kms:*', 'logs:*', 's3:*', 'secretsmanager:*', 'sqs:*', 'xray:*'];
+    const skillproofRoles = ['arn:*:iam::*:role/skillproof/*', 'arn:*:iam::*:role/OrganizationAccountAccessRole'];
+    expect(policy('RESOURCE_CONTROL_POLICY')).toHaveLength(1);
+    template.hasResourceProperties('AWS::Organizations::Policy', {
+      Name: 'skillproof-sandbox-perimeter',
+      Type: 'RESOURCE_CONTROL_POLICY',
+      TargetIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^SandboxOu'), 'Id'] }],
+      Content: {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'OnlyTheOrganizationAssumesRoles', Effect: 'Deny', Principal: '*', Action: assume, NotResource: skillproofRoles, Condition: outside },
+          {
+            Sid: 'SkillProofAssumesOnlyItsRoles',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: assume,
+            Resource: skillproofRoles,
+            Condition: {
+              StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'aws:PrincipalAccount': '999988887777' },
+              BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+            },
+          },
+          { Sid: 'OnlyTheOrganizationUsesResources', Effect: 'Deny', Principal: '*', Action: services, Resource: '*', Condition: outside },
+          {
+            Sid: 'ServicesActOnlyForTheOrganization',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: [...assume, ...services],
+            Resource: '*',
+            Condition: { StringNotEqualsIfExists: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' }, Null: { 'aws:SourceAccount': 'false' }, Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+          },
+        ],
+      },
+    });
+    template.hasOutput('SandboxRcpId', {});
+  });
+
+  it('makes no SkillProof exception when SkillProof runs inside the organisation', () => {
+    const inside = Template.fromStack(new SandboxOrgStack(new App(), 'Inside', { parentId: 'r-ab12', organizationId: 'o-a1b2c3d4e5', allowedRegions: ['eu-west-1'], tasks, accounts: [] }));
+    const [rcp] = Object.values(inside.findResources('AWS::Organizations::Policy', { Properties: { Type: 'RESOURCE_CONTROL_POLICY' } })) as { Properties: { Content: { Statement: { Sid: string; Resource?: string }[] } } }[];
+    expect(rcp!.Properties.Content.Statement.map((st) => st.Sid)).toEqual(['OnlyTheOrganizationAssumesRoles', 'OnlyTheOrganizationUsesResources', 'ServicesActOnlyForTheOrganization']);
+    expect(rcp!.Properties.Content.Statement[0]!.Resource).toBe('*');
+    expect(JSON.stringify(rcp)).not.toContain('aws:PrincipalAccount');
   });
 
   it('creates the pool accounts in the OU and never closes them on stack deletion', () => {
@@ -78,8 +128,10 @@ describe('SandboxOrgStack', () => {
     expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
   });
 
-  it('refuses two accounts with one e-mail address and an empty region list', () => {
-    const props = { parentId: 'r-ab12', tasks, allowedRegions: ['eu-west-1'], accounts: [] };
+  it('refuses two accounts with one e-mail address, an empty region list, and ids that are not ids', () => {
+    const props = { parentId: 'r-ab12', organizationId: 'o-a1b2c3d4e5', tasks, allowedRegions: ['eu-west-1'], accounts: [] };
+    expect(() => new SandboxOrgStack(new App(), 'C', { ...props, organizationId: 'r-ab12' })).toThrow(/organizationId must be the organisation's id/);
+    expect(() => new SandboxOrgStack(new App(), 'D', { ...props, skillproofAccountId: 'arn:aws:iam::999988887777:root' })).toThrow(/skillproofAccountId must be a 12-digit account id/);
     expect(() => new SandboxOrgStack(new App(), 'A', { ...props, accounts: [{ name: 'a', email: 'x@example.com' }, { name: 'b', email: 'X@example.com' }] })).toThrow(/own e-mail/);
     expect(() => new SandboxOrgStack(new App(), 'B', { ...props, allowedRegions: [] })).toThrow(/at least one region/);
   });

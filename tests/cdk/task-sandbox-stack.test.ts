@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { maxSessionSeconds } from '../../cdk/lib/sandbox-naming';
 import { parseSandboxOutputs, SANDBOX_OUTPUT_FIELDS, outputKey } from '../../cdk/lib/sandbox-outputs';
+import { BUDGET_TAIL_DAYS, leaseBudgetPeriod } from '../../cdk/lib/task-sandbox-stack';
 import { loadCatalog } from '../../src/catalog/load';
 import { buildSandbox, type BuiltSandbox } from './build-sandbox';
 import { ordersApiLike, parse, queueWorkerLike } from './sample-tasks';
@@ -288,6 +289,42 @@ describe('TaskSandboxStack', () => {
   });
 
   describe('budget and expiry', () => {
+    const epoch = (iso: string) => String(Date.parse(iso) / 1000);
+
+    it('counts the lease alone: one custom period from the lease start to two weeks after the time limit', () => {
+      // The orders task has 90 minutes: the lease began at 10:30 for a freeze at 12:00.
+      template.hasResourceProperties('AWS::Budgets::Budget', {
+        Budget: {
+          BudgetName: 'skillproof-t1',
+          BudgetType: 'COST',
+          TimeUnit: 'CUSTOM',
+          TimePeriod: { Start: epoch('2030-01-01T10:30:00Z'), End: epoch('2030-01-15T12:00:00Z') },
+          BudgetLimit: { Amount: 10, Unit: 'USD' },
+        },
+      });
+      expect(BUDGET_TAIL_DAYS).toBe(14);
+    });
+
+    it('covers a lease across a month end with one budget that does not reset on the 1st', () => {
+      const lease = buildSandbox([orders], 'month-end', { leaseStart: new Date('2030-01-31T23:15:00Z'), timeLimitMinutes: 120 });
+      const budgets = Object.values(lease.template.Resources).filter((r) => r.Type === 'AWS::Budgets::Budget');
+      expect(budgets).toHaveLength(1);
+      const budget = budgets[0]!.Properties!.Budget as { TimeUnit: string; TimePeriod: { Start: string; End: string }; BudgetLimit: { Amount: number } };
+      expect(budget.TimeUnit).toBe('CUSTOM');
+      expect(budget.BudgetLimit.Amount).toBe(10);
+      const [start, end] = [Number(budget.TimePeriod.Start) * 1000, Number(budget.TimePeriod.End) * 1000];
+      expect(new Date(start).toISOString()).toBe('2030-01-31T23:15:00.000Z');
+      // The whole lease, freeze included, lies inside the one period, which runs on past 1 February.
+      expect(start).toBeLessThanOrEqual(Date.parse('2030-01-31T23:15:00Z'));
+      expect(end).toBeGreaterThan(Date.parse('2030-02-01T01:15:00Z'));
+      expect(end).toBe(Date.parse('2030-02-15T01:15:00Z'));
+    });
+
+    it('works out the period in epoch seconds and refuses a lease start that is no date', () => {
+      expect(leaseBudgetPeriod(new Date('2030-03-31T22:00:00.900Z'), 90)).toEqual({ start: epoch('2030-03-31T22:00:00Z'), end: epoch('2030-04-14T23:30:00Z') });
+      expect(() => leaseBudgetPeriod(new Date('not a date'), 90)).toThrow('leaseStart is not a valid date');
+    });
+
     it('alerts at 80 % of the budget and freezes the candidate role at 100 %', () => {
       template.hasResourceProperties('AWS::Budgets::Budget', {
         Budget: { BudgetName: 'skillproof-t1', BudgetType: 'COST', BudgetLimit: { Amount: 10, Unit: 'USD' } },

@@ -96,6 +96,74 @@ describe('sandboxAccess', () => {
     expect(aws.sts.commandCalls(AssumeRoleCommand, { RoleArn: CANDIDATE_ROLE })).toHaveLength(0);
   });
 
+  describe('console sign-in in each partition', () => {
+    const partitions = [
+      {
+        partition: 'aws-cn',
+        region: 'cn-northwest-1',
+        endpoint: 'https://signin.amazonaws.cn/federation',
+        destination: 'https://console.amazonaws.cn/console/home?region=cn-northwest-1',
+      },
+      {
+        partition: 'aws-us-gov',
+        region: 'us-gov-west-1',
+        endpoint: 'https://signin.amazonaws-us-gov.com/federation',
+        destination: 'https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1',
+      },
+      {
+        partition: 'aws',
+        region: 'ap-southeast-2',
+        endpoint: 'https://signin.aws.amazon.com/federation',
+        destination: 'https://ap-southeast-2.console.aws.amazon.com/console/home?region=ap-southeast-2',
+      },
+    ];
+
+    it.each(partitions)('asks $partition\'s federation endpoint for the token and opens its console in the region', async ({ partition, region, endpoint, destination }) => {
+      const candidateRole = `arn:${partition}:iam::${ACCOUNT}:role/skillproof/skillproof-t1-candidate`;
+      aws.sts.on(AssumeRoleCommand, { RoleArn: `arn:${partition}:iam::${ACCOUNT}:role/OrganizationAccountAccessRole` }).resolves(credentials('ADMIN'));
+      aws.sts.on(AssumeRoleCommand, { RoleArn: candidateRole }).resolves(credentials('CANDIDATE', new Date('2030-01-01T12:00:00Z')));
+      aws.cfn.on(DescribeStacksCommand).resolves(stack({ Region: region, CandidateRoleArn: candidateRole, CandidatePrincipalArn: `arn:${partition}:iam::999988887777:role/skillproof-hub` }));
+
+      const access = await sandboxAccess(options({ region }));
+
+      expect(federation).toHaveLength(1);
+      const tokenRequest = new URL(federation[0]!);
+      expect(tokenRequest.origin + tokenRequest.pathname).toBe(endpoint);
+      expect(Object.fromEntries(tokenRequest.searchParams)).toEqual({
+        Action: 'getSigninToken',
+        Session: JSON.stringify({ sessionId: 'CANDIDATE', sessionKey: 'CANDIDATE-secret', sessionToken: 'CANDIDATE-token' }),
+        SessionDuration: '5400',
+      });
+      const login = new URL(access.consoleUrl!);
+      expect(login.origin + login.pathname).toBe(endpoint);
+      expect(Object.fromEntries(login.searchParams)).toEqual({ Action: 'login', Issuer: 'skillproof', Destination: destination, SigninToken: 'TOKEN123' });
+      expect(new URL(login.searchParams.get('Destination')!).searchParams.get('region')).toBe(region);
+    });
+
+    it('refuses a console URL for a partition without a public console sign-in, or a region no partition has, before calling AWS', async () => {
+      await expect(sandboxAccess(options({ region: 'us-iso-east-1' }))).rejects.toMatchObject({
+        code: 'bad-input',
+        message: expect.stringMatching(/region "us-iso-east-1", which is in partition aws-iso: console URLs are made for aws, aws-cn, aws-us-gov; run access with --no-console/),
+      });
+      await expect(sandboxAccess(options({ region: 'mars-north-1' }))).rejects.toMatchObject({
+        code: 'bad-input',
+        message: expect.stringMatching(/region "mars-north-1", which is in no AWS partition SkillProof knows/),
+      });
+      expect(aws.calls()).toEqual([]);
+      expect(federation).toEqual([]);
+    });
+
+    it('still gives credentials in such a region when no console URL is asked for', async () => {
+      const candidateRole = `arn:aws-iso:iam::${ACCOUNT}:role/skillproof/skillproof-t1-candidate`;
+      aws.sts.on(AssumeRoleCommand, { RoleArn: `arn:aws-iso:iam::${ACCOUNT}:role/OrganizationAccountAccessRole` }).resolves(credentials('ADMIN'));
+      aws.sts.on(AssumeRoleCommand, { RoleArn: candidateRole }).resolves(credentials('CANDIDATE'));
+      aws.cfn.on(DescribeStacksCommand).resolves(stack({ Region: 'us-iso-east-1', CandidateRoleArn: candidateRole, CandidatePrincipalArn: HUB }));
+      const access = await sandboxAccess(options({ region: 'us-iso-east-1', console: false }));
+      expect(access.credentials.accessKeyId).toBe('CANDIDATE');
+      expect(access.consoleUrl).toBeUndefined();
+    });
+  });
+
   it('refuses an account outside the pool, and a search without a pool', async () => {
     await expect(sandboxAccess(options({ accountId: '999999999999' }))).rejects.toMatchObject({ code: 'account-not-in-pool' });
     await expect(sandboxAccess(options({ accountId: undefined, pool: [] }))).rejects.toMatchObject({ code: 'no-pool' });
