@@ -36,7 +36,5 @@ export type CleanupOutcome =
   /** Something remains: what, and why it could not be removed. */
   | { status: 'dirty'; removed: string[]; remaining: Array<{ arn: string; reason: string }> };
 
-export type AccountCleaner = (
-  target: { accountId: string; regions: string[]; partition: string; leaseId: string },
-  journal: CleanupJournal,
-) => Promise<CleanupOutcome>;
+/** Removes what a candidate left in `target` and verifies, independently, that nothing is left. */
+export type AccountCleaner = (target: CleanupTarget, journal: CleanupJournal) => Promise<CleanupOutcome>;

@@ -1,3 +1,5 @@
+import { POOL_MIGRATION } from './sqlite-pool';
+
 /**
  * Numbered schema migrations, applied in order, each in its own transaction and recorded in
  * `schema_migrations`. Never edit a released migration: add the next number.
@@ -187,6 +189,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_expiry ON sessions(expires_at);
     `,
   },
+  POOL_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -13,6 +13,8 @@ import {
   StoreError,
 } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+import type { PoolStore } from './pool-types';
+import { SqlitePoolStore } from './sqlite-pool';
 import { bundleHash } from '../evidence/bundle';
 import type {
   AccessCodeRecord,
@@ -58,6 +60,7 @@ type Row = Record<string, unknown>;
 export class SqliteStore implements Store, AccessStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
+  private poolStore?: SqlitePoolStore;
 
   /** Opens (creating and migrating if needed) `<dataDir>/skillproof.db`. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -90,6 +93,11 @@ export class SqliteStore implements Store, AccessStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** The sandbox account pool, in this database and audit chain (src/store/sqlite-pool.ts). */
+  get pool(): PoolStore {
+    return (this.poolStore ??= new SqlitePoolStore({ db: this.db, tx: (fn) => this.tx(fn), audit: (entry) => this.audit(entry), stamp: () => this.stamp() }));
   }
 
   async installationSalt(): Promise<string> {
