@@ -399,7 +399,8 @@ export class AccountPool {
     checkAction(account, 'unquarantine');
     if (account.cleanupId) throw new PoolError('refused', `pool account ${accountId} is being checked (clean-up ${account.cleanupId}); wait for it to finish`);
     const since = account.quarantinedAt as string;
-    const latest = (await this.store.listPoolCleanups(accountId)).find((c) => c.status !== 'running' && c.startedAt >= since);
+    // Only a check started in quarantine counts, never the clean-up whose finding quarantined it.
+    const latest = (await this.store.listPoolCleanups(accountId)).find((c) => c.kind === 'recheck' && c.status !== 'running' && c.startedAt >= since);
     if (!latest || latest.status !== 'clean') {
       const last = latest ? ` The last one (${latest.id}) ended ${latest.status}: ${latest.error ?? latest.remaining.map((r) => `${r.arn} (${r.reason})`).join(', ')}.` : '';
       throw new PoolError('refused', `pool account ${accountId} was quarantined at ${since} (${account.quarantineReason}); it returns to the pool only after a clean-up started since then verifies it empty: run \`skillproof pool clean ${accountId}\` first.${last}`);

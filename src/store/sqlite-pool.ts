@@ -199,7 +199,7 @@ export class SqlitePoolStore implements PoolStore {
   async transitionPoolAccount(t: PoolTransition, audit: AuditInput): Promise<PoolAccountRecord> {
     return this.ctx.tx(() => {
       const sets: string[] = [];
-      const values: Record<string, unknown> = { id: t.accountId, state: t.expected.state, version: t.expected.version, updatedAt: this.ctx.stamp() };
+      const values: Record<string, unknown> = { id: t.accountId, expectedState: t.expected.state, expectedVersion: t.expected.version, updatedAt: this.ctx.stamp() };
       for (const [key, column] of Object.entries(PATCH_COLUMNS) as Array<[keyof PoolAccountPatch, string]>) {
         if (t.patch[key] === undefined) continue;
         sets.push(`${column} = @${key}`);
@@ -208,7 +208,7 @@ export class SqlitePoolStore implements PoolStore {
       const changed = this.ctx.db
         .prepare(
           `UPDATE pool_accounts SET ${[...sets, 'version = version + 1', 'updated_at = @updatedAt'].join(', ')}
-           WHERE account_id = @id AND state = @state AND version = @version`,
+           WHERE account_id = @id AND state = @expectedState AND version = @expectedVersion`,
         )
         .run(values).changes;
       if (changed === 0) {
