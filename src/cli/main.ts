@@ -14,6 +14,7 @@ const GROUPS: Array<() => { register(program: Command, io: CliIo): void }> = [
   () => require('./credential'),
   () => require('./issuer'),
   () => require('./sandbox'),
+  () => require('./pool'),
   () => require('./serve'),
   () => require('./admin'),
   () => require('./demo'),
