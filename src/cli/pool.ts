@@ -131,6 +131,26 @@ const effects = (c: Command) =>
     .option('--admin-role <name>', 'role SkillProof assumes in a pool account (default: OrganizationAccountAccessRole)')
     .option('--cooldown <minutes>', `rest after a clean-up before the next lease (default: ${ENV.cooldown}, else 30)`);
 
+/** The pool the portal's admin pages manage; without the clean-up engine, its clean-ups are refused with the reason. */
+export function accountPool(store: SqliteStore): AccountPool {
+  const { AccountPool } = require('../pool/pool') as typeof import('../pool/pool');
+  const effects = require('../pool/aws-effects') as typeof import('../pool/aws-effects');
+  let cleaner: AccountPoolOptions['cleaner'];
+  try {
+    cleaner = effects.loadCleaner();
+  } catch (e) {
+    if (!isPoolError(e)) throw e;
+  }
+  const cooldown = cooldownMs(undefined);
+  return new AccountPool({
+    store: store.pool,
+    ...(cleaner ? { cleaner } : {}),
+    freeze: effects.sandboxFreeze(),
+    readQuotas: effects.serviceQuotaReader(),
+    ...(cooldown !== undefined ? { cooldownMs: cooldown } : {}),
+  });
+}
+
 /** `skillproof pool`: the sandbox account pool. */
 export function register(program: Command, io: CliIo, overrides: PoolOverrides = {}): void {
   const pool = program.command('pool').description('the sandbox account pool: leases, clean-up between attempts, quarantine, and the pool from AWS Organizations');

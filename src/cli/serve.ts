@@ -66,6 +66,7 @@ export function register(program: Command, io: CliIo): void {
         const dataDir = resolveDataDir(opts.dataDir ? { dataDir: opts.dataDir } : {});
         const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
         const store = SqliteStore.open(dataDir);
+        const { accountPool } = require('./pool') as typeof import('./pool');
         let running: Awaited<ReturnType<typeof startPortalServer>>;
         try {
           running = await startPortalServer({
@@ -75,6 +76,7 @@ export function register(program: Command, io: CliIo): void {
             host: opts.host,
             port: listenPort,
             pool: parsePool(process.env[POOL_ENV]),
+            accountPool: accountPool(store),
             ...(region ? { region } : {}),
             ...(origin ? { publicUrl: origin } : {}),
             ...(proxies ? { trustProxy: proxies } : {}),

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../context';
 import type { Reply } from '../http';
 import { adminPages } from './admin';
+import { adminPoolPages } from './admin-pool';
 import { candidatePages } from './candidate';
 import { publicPages } from './public';
 
@@ -12,5 +13,5 @@ export interface PageRoute {
 
 /** The server-rendered pages: public, candidate and admin. */
 export function pageRoutes(): PageRoute[] {
-  return [...publicPages(), ...candidatePages(), ...adminPages()];
+  return [...publicPages(), ...candidatePages(), ...adminPages(), ...adminPoolPages()];
 }

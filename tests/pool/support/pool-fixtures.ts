@@ -28,7 +28,7 @@ export class MemoryAccounts {
   /** Overrides the cleaner's answer (an engine that misbehaves). */
   answer: ((accountId: string) => CleanupOutcome) | undefined;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: { now: () => Date }) {}
 
   put(accountId: string, arn: string, removable = true): void {
     this.resources.set(accountId, [...(this.resources.get(accountId) ?? []), { arn, removable }]);
