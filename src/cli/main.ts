@@ -15,6 +15,7 @@ const GROUPS: Array<() => { register(program: Command, io: CliIo): void }> = [
   () => require('./issuer'),
   () => require('./sandbox'),
   () => require('./service'),
+  () => require('./pool'),
   () => require('./serve'),
   () => require('./admin'),
   () => require('./demo'),

@@ -77,6 +77,8 @@ export function register(program: Command, io: CliIo): void {
           if ((e as Error).name === 'StoreSpecError') throw new CliError((e as Error).message, EXIT.usage);
           throw e;
         }
+        const { accountPool } = require('./pool') as typeof import('./pool');
+        const { SqliteStore } = require('../store/sqlite-store') as typeof import('../store/sqlite-store');
         let running: Awaited<ReturnType<typeof startPortalServer>>;
         try {
           running = await startPortalServer({
@@ -87,6 +89,8 @@ export function register(program: Command, io: CliIo): void {
             host: opts.host,
             port: listenPort,
             pool: parsePool(process.env[POOL_ENV]),
+            // The account pool lives in the SQLite store (the DynamoDB store keeps no pool yet).
+            ...(store instanceof SqliteStore ? { accountPool: accountPool(store) } : {}),
             ...(region ? { region } : {}),
             ...(origin ? { publicUrl: origin } : {}),
             ...(proxies ? { trustProxy: proxies } : {}),

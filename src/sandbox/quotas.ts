@@ -57,20 +57,26 @@ async function readQuota(sq: ServiceQuotasClient, target: QuotaTarget, quota: Ac
  * naming the quota, its value, what needs it and how to raise it. Returns the readings otherwise.
  */
 export async function checkAccountQuotas(target: QuotaTarget, quotas: readonly AccountQuota[]): Promise<QuotaReading[]> {
+  const readings = await readAccountQuotas(target, quotas);
+  const low = readings.filter((r) => r.value < r.quota.minimum);
+  if (low.length > 0) {
+    const where = `account ${target.accountId} (${target.region})`;
+    const lines = low.map(
+      ({ quota, value }) =>
+        `${quota.serviceCode} "${quota.name}" (${quota.quotaCode}) is ${value}, below the ${quota.minimum} needed for ${quota.why}. Raise it in that account: aws service-quotas request-service-quota-increase --service-code ${quota.serviceCode} --quota-code ${quota.quotaCode} --desired-value ${quota.minimum} --region ${target.region}`,
+    );
+    throw new SandboxError('quota-too-low', `${where} cannot host this sandbox: ${lines.join('; ')}. Or deploy to another pool account.`);
+  }
+  return readings;
+}
+
+/** Reads every quota the sandbox's tasks need, without judging them (the pool skips an account below one). */
+export async function readAccountQuotas(target: QuotaTarget, quotas: readonly AccountQuota[]): Promise<QuotaReading[]> {
   if (quotas.length === 0) return [];
   const sq = new ServiceQuotasClient({ region: target.region, credentials: target.credentials });
   try {
     const readings: QuotaReading[] = [];
     for (const quota of quotas) readings.push(await readQuota(sq, target, quota));
-    const low = readings.filter((r) => r.value < r.quota.minimum);
-    if (low.length > 0) {
-      const where = `account ${target.accountId} (${target.region})`;
-      const lines = low.map(
-        ({ quota, value }) =>
-          `${quota.serviceCode} "${quota.name}" (${quota.quotaCode}) is ${value}, below the ${quota.minimum} needed for ${quota.why}. Raise it in that account: aws service-quotas request-service-quota-increase --service-code ${quota.serviceCode} --quota-code ${quota.quotaCode} --desired-value ${quota.minimum} --region ${target.region}`,
-      );
-      throw new SandboxError('quota-too-low', `${where} cannot host this sandbox: ${lines.join('; ')}. Or deploy to another pool account.`);
-    }
     return readings;
   } finally {
     sq.destroy();

@@ -11,6 +11,7 @@ import { assessmentIssuance } from '../credentials/assessment-achievement';
 import { IssuerKeyError, loadIssuer, type Issuer } from '../credentials/issuer-keys';
 import { createVerifier, type VerificationResult } from '../credentials/verify';
 import { reportSchema, type Report } from '../model/report';
+import type { AccountPool } from '../pool/pool';
 import type {
   AccessCodeRecord,
   AccessStore,
@@ -65,6 +66,8 @@ export interface PortalOptions {
   /** Sandbox account pool; default: the attempt's own account. */
   pool?: readonly string[];
   sandboxAccess?: SandboxAccessProvider;
+  /** The sandbox account pool the admin pages manage (absent: no pool page). */
+  accountPool?: AccountPool;
   /** Issue the credential as soon as an assessment attempt passes (default true). */
   autoIssue?: boolean;
   candidateSessionHours?: number;
@@ -106,6 +109,7 @@ export class Portal {
   readonly store: Store & AccessStore;
   readonly catalog: Catalog;
   readonly now: () => Date;
+  readonly accountPool: AccountPool | undefined;
   private readonly options: PortalOptions;
   /** The shortest time between two progress checks of one attempt. */
   readonly checkIntervalMs: number;
@@ -121,6 +125,7 @@ export class Portal {
     this.options = options;
     this.store = options.store;
     this.catalog = options.catalog;
+    this.accountPool = options.accountPool;
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.checkIntervalMs = options.checkIntervalMs ?? 30_000;

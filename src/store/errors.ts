@@ -74,3 +74,18 @@ export class ConstraintViolationError extends StoreError {
     super(`The store refused the change: ${detail}. This is a bug in SkillProof or a damaged data directory; please report it with the command you ran.`);
   }
 }
+
+/** Another process changed the pool account first (leased it, quarantined it…); nothing was changed. */
+export class PoolConflictError extends StoreError {
+  constructor(
+    readonly accountId: string,
+    readonly expected: { state: string; version: number },
+    readonly actual: { state: string; version: number } | undefined,
+  ) {
+    super(
+      actual
+        ? `Pool account ${accountId} changed while this operation ran (expected ${expected.state} at version ${expected.version}, found ${actual.state} at version ${actual.version}); nothing was changed. Run the command again.`
+        : `No pool account ${accountId}; \`skillproof pool list\` shows the pool.`,
+    );
+  }
+}

@@ -1,4 +1,5 @@
 import { BADGES_MIGRATION } from './sqlite-badges';
+import { POOL_MIGRATION } from './sqlite-pool';
 
 /**
  * Numbered schema migrations, applied in order, each in its own transaction and recorded in
@@ -192,6 +193,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   COHORTS_MIGRATION,
+  POOL_MIGRATION,
   BADGES_MIGRATION,
 ];
 

@@ -17,6 +17,8 @@ import type { BadgeSettingsRecord, BadgeStore } from './badge-types';
 import { SqliteBadges } from './sqlite-badges';
 import { SqliteCohortStore } from './sqlite-cohorts';
 import type { CohortStore } from './cohort-types';
+import type { PoolStore } from './pool-types';
+import { SqlitePoolStore } from './sqlite-pool';
 import { bundleHash } from '../evidence/bundle';
 import type {
   AccessCodeRecord,
@@ -65,6 +67,7 @@ export class SqliteStore implements Store, AccessStore, BadgeStore, CohortStore 
   private readonly now: () => Date;
   /** Cohorts (src/store/sqlite-cohorts.ts), in the same database, transactions and audit chain. */
   readonly cohorts: SqliteCohortStore;
+  private poolStore?: SqlitePoolStore;
 
   /** Opens (creating and migrating if needed) `<dataDir>/skillproof.db`. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -120,6 +123,11 @@ export class SqliteStore implements Store, AccessStore, BadgeStore, CohortStore 
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** The sandbox account pool, in this database and audit chain (src/store/sqlite-pool.ts). */
+  get pool(): PoolStore {
+    return (this.poolStore ??= new SqlitePoolStore({ db: this.db, tx: (fn) => this.tx(fn), audit: (entry) => this.audit(entry), stamp: () => this.stamp() }));
   }
 
   async installationSalt(): Promise<string> {

@@ -11,7 +11,7 @@ import type { PageRoute } from './index';
 
 type AdminHandler = (ctx: RequestContext, admin: Principal) => Promise<Reply>;
 
-function signedIn(handler: AdminHandler, method: 'GET' | 'POST'): (ctx: RequestContext) => Promise<Reply> {
+export function signedIn(handler: AdminHandler, method: 'GET' | 'POST'): (ctx: RequestContext) => Promise<Reply> {
   return async (ctx) => {
     const admin = await ctx.principal('admin');
     if (admin) return handler(ctx, admin);
@@ -46,7 +46,7 @@ export function adminPages(): PageRoute[] {
 }
 
 const attemptUrl = (id: string, suffix = '') => `/admin/attempts/${encodeURIComponent(id)}${suffix}`;
-const adminPage = (ctx: RequestContext, title: string, body: SafeHtml, refresh = false) =>
+export const adminPage = (ctx: RequestContext, title: string, body: SafeHtml, refresh = false) =>
   page(ctx, { title, area: 'admin', signedIn: true, ...(refresh ? { refreshSeconds: 2 } : {}) }, body);
 
 function signInPage(ctx: RequestContext, error?: string, status = 200): Reply {

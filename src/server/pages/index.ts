@@ -3,6 +3,7 @@ import type { Reply } from '../http';
 import { adminPages } from './admin';
 import { badgePages } from './badges';
 import { cohortPages } from './cohorts';
+import { adminPoolPages } from './admin-pool';
 import { candidatePages } from './candidate';
 import { publicPages } from './public';
 
@@ -14,5 +15,5 @@ export interface PageRoute {
 
 /** The server-rendered pages: public (badges first), candidate, cohorts and admin. */
 export function pageRoutes(): PageRoute[] {
-  return [...badgePages(), ...publicPages(), ...candidatePages(), ...cohortPages(), ...adminPages()];
+  return [...badgePages(), ...publicPages(), ...candidatePages(), ...cohortPages(), ...adminPages(), ...adminPoolPages()];
 }

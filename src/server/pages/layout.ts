@@ -26,6 +26,12 @@ const NOTICES: Record<string, string> = {
   'code-revoked': 'The access code was revoked; sessions opened with it have ended.',
   'entry-saved': 'Your entry was saved.',
   'badge-saved': 'Your badge now shows what you chose.',
+  'pool-freeze': 'The sandbox is frozen: the candidate can no longer change anything.',
+  'pool-release': 'The lease ended; the account is being cleaned.',
+  'pool-clean': 'The clean-up is running; the page updates when it ends.',
+  'pool-quarantine': 'The account is quarantined.',
+  'pool-unquarantine': 'The account is back in the pool, after its cooldown.',
+  'pool-retire': 'The account is retired; its history stays.',
 };
 
 /** A fixed message picked by `?notice=` (never text from the URL itself). */
@@ -41,7 +47,7 @@ export function notice(ctx: RequestContext): SafeHtml | undefined {
 function nav(ctx: RequestContext, options: PageOptions): SafeHtml {
   if (options.area === 'admin' && options.signedIn) {
     return html`<nav aria-label="Administration">
-      <a href="/admin">Catalog</a><a href="/admin/attempts">Attempts</a><a href="/admin/credentials">Credentials</a>${ctx.portal.cohorts.enabled ? html`<a href="/admin/cohorts">Cohorts</a>` : ''}<a href="/admin/audit">Audit log</a>
+      <a href="/admin">Catalog</a><a href="/admin/attempts">Attempts</a><a href="/admin/credentials">Credentials</a>${ctx.portal.cohorts.enabled ? html`<a href="/admin/cohorts">Cohorts</a>` : ''}${ctx.portal.accountPool ? html`<a href="/admin/pool">Account pool</a>` : ''}<a href="/admin/audit">Audit log</a>
       <form method="post" action="/admin/sign-out" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrf('admin')}"><button class="link">Sign out</button></form>
     </nav>`;
   }
@@ -123,6 +129,10 @@ const BADGE: Record<string, string> = {
   ERROR: 'warn',
   SKIPPED: 'muted',
   cancelled: 'muted',
+  available: 'good',
+  quarantined: 'bad',
+  cleaning: 'warn',
+  retired: 'muted',
 };
 
 export function badge(value: string): SafeHtml {
