@@ -62,6 +62,7 @@ export function register(program: Command, io: CliIo): void {
         const { resolveDataDir } = require('../store/data-dir') as typeof import('../store/data-dir');
         const { openStore, resolveStoreSpec, describeStoreSpec } = require('../store/open-store') as typeof import('../store/open-store');
         const { startPortalServer } = require('../server/app') as typeof import('../server/app');
+        const { portalCohorts } = require('../cohorts/progress') as typeof import('../cohorts/progress');
         const { parsePool, POOL_ENV } = require('../sandbox/session') as typeof import('../sandbox/session');
         const listenPort = port(opts.port);
         const origin = publicUrl(opts.publicUrl);
@@ -77,12 +78,15 @@ export function register(program: Command, io: CliIo): void {
           if ((e as Error).name === 'StoreSpecError') throw new CliError((e as Error).message, EXIT.usage);
           throw e;
         }
+        const cohorts = portalCohorts(store, catalog);
         let running: Awaited<ReturnType<typeof startPortalServer>>;
         try {
           running = await startPortalServer({
             dataDir,
             store,
             ...('setBadgeShownName' in store ? { badges: store as typeof store & import('../store/badge-types').BadgeStore } : {}),
+            // The cohort pages show what `skillproof cohort show` computes, from the same store.
+            ...(cohorts ? { cohorts } : {}),
             catalog,
             host: opts.host,
             port: listenPort,

@@ -60,7 +60,7 @@ describe('cohort progress', () => {
     expect(zoeView.milestones[0]).toEqual({ milestoneId: 'm1', title: 'Pass Task t-api', dueAt: due('m1'), reachedAt: plusDays(due('m1'), -3) });
     expect(zoeView.milestones[4]!.reachedAt).toBe(credential.issuedAt);
     expect(zoeView.tasksPassed).toEqual(['t-api', 't-deploy', 't-flow', 't-queue']);
-    expect(zoeView.badges).toEqual([{ credentialId: credential.id, assessmentId: 'aws-serverless', title: 'AWS Serverless Builder', issuedAt: credential.issuedAt, badgePath: `/badges/${credential.id}` }]);
+    expect(zoeView.badges).toEqual([{ credentialId: credential.id, assessmentId: 'aws-serverless', title: 'AWS Serverless Builder', issuedAt: credential.issuedAt, badgePath: `/badges/${credential.id.replace(/^urn:uuid:/, '')}` }]);
     const abeView = view.members.find((m) => m.shownAs === 'Abe')!;
     expect(abeView.milestones[0]!.reachedAt).toBe(plusDays(due('m1'), 4));
   });

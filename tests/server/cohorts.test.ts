@@ -78,6 +78,9 @@ describe('cohort and badge pages and API', () => {
       expect(r.body.behind.map((b: { shownAs: string }) => b.shownAs)).toEqual(['Bea Brown', 'Mia Clark', '=HYPERLINK("http://evil.example","Ana")']);
       const page = await (await admin()).get(`/admin/cohorts/${COHORT.id}`);
       expect(rowNames(page.html, 'behind')).toEqual(['Bea Brown', 'Mia Clark', '=HYPERLINK("http://evil.example","Ana")']);
+      // The views name missed milestones by id (m1…); the page shows their titles.
+      expect(r.body.behind.find((b: { candidateId: string }) => b.candidateId === people.bea).missed).toEqual(['m1', 'm2', 'm3']);
+      expect(page.html.split(`<tr data-member="${people.bea}">`)[1]?.split('</tr>')[0]).toContain('<td>Orders API, Queue worker, Credential</td>');
       expect(page.html.indexOf(GROUP_1.name)).toBeLessThan(page.html.indexOf(GROUP_2.name));
     });
   });
@@ -314,7 +317,7 @@ describe('cohort and badge pages and API', () => {
 describe('a portal without cohorts', () => {
   let portal: TestPortal;
   beforeAll(async () => {
-    portal = await startTestPortal({ issuer: false });
+    portal = await startTestPortal({ issuer: false, cohorts: false });
   });
   afterAll(() => portal.shutdown());
 
