@@ -155,5 +155,7 @@ describe('closing ceremony and vouchers', () => {
     expect(lines[0]).toBe('name,candidate_id,group,target,completed,credential_ids,voucher,voucher_reason');
     expect(lines[1]).toBe(`"'=HYPERLINK(""http://evil"",""win"")",${members.Mia!.candidateId},AWS Serverless Builder · foundation · 1,aws-serverless,no,,no,No target credential by the deadline 2026-05-02.`);
     expect(lines.slice(2, 4).map((l) => l.split(',')[0])).toEqual(['Abe', 'Zoe']);
+    // The portal's download is the same file behind a byte-order mark (for Excel).
+    expect(ceremonyCsv((await views().ceremony(cohort.id, '2026-05-20T00:00:00Z'))!, { bom: true })).toBe(`\ufeff${csv}`);
   });
 });
