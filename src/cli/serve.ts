@@ -62,6 +62,7 @@ export function register(program: Command, io: CliIo): void {
         const { resolveDataDir } = require('../store/data-dir') as typeof import('../store/data-dir');
         const { openStore, resolveStoreSpec, describeStoreSpec } = require('../store/open-store') as typeof import('../store/open-store');
         const { startPortalServer } = require('../server/app') as typeof import('../server/app');
+        const { portalCohorts } = require('../cohorts/progress') as typeof import('../cohorts/progress');
         const { parsePool, POOL_ENV } = require('../sandbox/session') as typeof import('../sandbox/session');
         const listenPort = port(opts.port);
         const origin = publicUrl(opts.publicUrl);
@@ -79,12 +80,15 @@ export function register(program: Command, io: CliIo): void {
         }
         const { accountPool } = require('./pool') as typeof import('./pool');
         const { SqliteStore } = require('../store/sqlite-store') as typeof import('../store/sqlite-store');
+        const cohorts = portalCohorts(store, catalog);
         let running: Awaited<ReturnType<typeof startPortalServer>>;
         try {
           running = await startPortalServer({
             dataDir,
             store,
             ...('setBadgeShownName' in store ? { badges: store as typeof store & import('../store/badge-types').BadgeStore } : {}),
+            // The cohort pages show what `skillproof cohort show` computes, from the same store.
+            ...(cohorts ? { cohorts } : {}),
             catalog,
             host: opts.host,
             port: listenPort,

@@ -12,6 +12,6 @@ export { planPlacement, balancedSizes, type Arrival, type Placement, type Placem
 export { importMembers, nameCandidateId, groupName, type ImportDeps, type ImportOptions, type ImportOutcome } from './import';
 export { addMonths, defaultMilestones, milestoneApplies, milestoneProblems, parseCadence, parseInstant } from './schedule';
 export { createCohort, changeSchedule, describeVoucherRule, parseGroupSize, parseVoucherRule, slugify, type CreateCohortInput, type ScheduleChange } from './setup';
-export { createCohortViews, StoreCohortViews, voucherDecision, byShownAs, shownAs, type CohortViewDeps } from './progress';
+export { createCohortViews, portalCohorts, StoreCohortViews, voucherDecision, byShownAs, shownAs, type CohortViewDeps } from './progress';
 export { ceremonyCsv, CEREMONY_COLUMNS } from './ceremony';
 export { bulkStart, bulkRunId, type BulkStartDeps, type BulkStartSummary, type BulkProgress, type BulkOutcome } from './bulk-start';

@@ -4,9 +4,11 @@
  * their standing, their badges, and the organiser's funnel. Nothing is ranked: lists are ordered
  * by the name shown, then the pseudonymous id, and no view carries a score.
  */
+import { badgePath } from '../credentials/paths';
 import type { CohortRecord, CohortStore, GroupRecord, MemberRecord, Milestone } from '../store/cohort-types';
 import type { AttemptRecord, CredentialRecord, Store } from '../store/types';
-import type { CohortCatalog } from './catalog';
+import type { Catalog } from '../catalog/load';
+import { cohortCatalog, type CohortCatalog } from './catalog';
 import { milestoneApplies } from './schedule';
 import type {
   BehindMember,
@@ -201,7 +203,7 @@ function badge(credential: CredentialRecord, assessmentId: string, catalog: Pick
     assessmentId,
     title: catalog.assessment(assessmentId)?.title ?? assessmentId,
     issuedAt: credential.issuedAt,
-    badgePath: `/badges/${encodeURIComponent(credential.id).replace(/%3A/gi, ':')}`,
+    badgePath: badgePath(credential.id),
   };
 }
 
@@ -237,4 +239,15 @@ export function voucherDecision(
 
 export function createCohortViews(deps: CohortViewDeps): StoreCohortViews {
   return new StoreCohortViews(deps);
+}
+
+/**
+ * What the portal renders cohorts from (its `cohorts` option, src/server/cohorts.ts CohortDeps):
+ * views over a store and that store's cohorts. Undefined for a store that keeps no cohorts. One
+ * function for `skillproof serve` and the tests' portal, so both show what the CLI computes.
+ */
+export function portalCohorts(store: CohortViewDeps['store'] & Partial<{ cohorts: CohortStore }>, catalog: Catalog): { views: StoreCohortViews; store: CohortStore } | undefined {
+  const cohorts = store.cohorts;
+  if (!cohorts) return undefined;
+  return { views: createCohortViews({ store, cohorts, catalog: cohortCatalog(catalog) }), store: cohorts };
 }

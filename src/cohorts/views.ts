@@ -27,7 +27,7 @@ export interface EarnedBadge {
   /** The assessment's title, as the badge shows it. */
   title: string;
   issuedAt: string;
-  /** Path of the public badge page, e.g. `/badges/<credential id>`. */
+  /** Path of the public badge page the portal serves: `badgePath()` of src/credentials/paths.ts, `/badges/<uuid>`. */
   badgePath: string;
 }
 
@@ -79,7 +79,7 @@ export interface BehindMember {
   candidateId: string;
   shownAs: string;
   groupId: string;
-  /** Milestones due by now that the member has not reached. */
+  /** Ids (`Milestone.id`) of the milestones due by now that the member has not reached; the pages show their titles. */
   missed: string[];
 }
 

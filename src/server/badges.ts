@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normaliseCredentialId } from '../credentials/issue';
+import { badgePath } from '../credentials/paths';
 import type { BadgeStore } from '../store/badge-types';
 import { badgePreviewPng, badgeSvg, type BadgeImageStatus } from './badge-image';
 import type { PublicBadgeView } from './cohort-schemas';
@@ -75,7 +76,7 @@ export class BadgePortal {
     const achievement = (record.credential.credentialSubject as { achievement?: { achievementType?: unknown } } | undefined)?.achievement;
     const name = facts?.achievement?.name ?? assessment?.title ?? 'Credential';
     const issuerName = facts?.issuer?.name ?? null;
-    const pageUrl = `${origin}/badges/${slug}`;
+    const pageUrl = `${origin}${badgePath(credentialId)}`;
     return {
       id: credentialId,
       status: verified.status,

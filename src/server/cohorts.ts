@@ -1,6 +1,6 @@
 import type { CeremonyEntry, CohortView, CohortViews, GroupView, MemberProgress } from '../cohorts/views';
 import type { CohortRecord, CohortStore, GroupRecord, MemberPatch, MemberRecord } from '../store/cohort-types';
-import { toCsv } from './csv';
+import { ceremonyCsv as cohortCeremonyCsv } from '../cohorts/ceremony';
 import { HttpError } from './http';
 import { actorOf, type Principal } from './portal';
 
@@ -163,10 +163,10 @@ export class CohortPortal {
   }
 }
 
-/** The closing ceremony's list as CSV: one row per member, for the organiser's spreadsheet. */
+/**
+ * The closing ceremony's list as CSV: the columns `skillproof cohort export` writes (one definition,
+ * src/cohorts/ceremony.ts), with a byte-order mark for spreadsheets.
+ */
 export function ceremonyCsv(entries: readonly CeremonyEntry[]): string {
-  return toCsv(
-    ['group', 'member', 'candidate_id', 'target_assessment', 'completed', 'credential_ids', 'voucher_eligible', 'voucher_reason'],
-    entries.map((e) => [e.groupName, e.shownAs, e.candidateId, e.targetAssessmentId, e.completed ? 'yes' : 'no', e.credentialIds.join(' '), e.voucherEligible ? 'yes' : 'no', e.voucherReason]),
-  );
+  return cohortCeremonyCsv(entries, { bom: true });
 }

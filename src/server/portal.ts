@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/load';
 import { issueCredential, localStatusListResolver, normaliseCredentialId, revokeCredential, statusListCredentialJwt } from '../credentials/issue';
 import { assessmentIssuance } from '../credentials/assessment-achievement';
 import { IssuerKeyError, loadIssuer, type Issuer } from '../credentials/issuer-keys';
+import { credentialSlug } from '../credentials/paths';
 import { createVerifier, type VerificationResult } from '../credentials/verify';
 import { reportSchema, type Report } from '../model/report';
 import type { AccountPool } from '../pool/pool';
@@ -91,10 +92,8 @@ export function actorOf(principal: Principal): string {
   return principal.kind === 'candidate' ? `candidate:${principal.candidateId}` : `admin:${principal.tokenId}`;
 }
 
-/** `urn:uuid:<uuid>` → `<uuid>`, the form used in URLs. */
-export function credentialSlug(id: string): string {
-  return id.replace(/^urn:uuid:/, '');
-}
+/** Kept here too for the pages that import it from the portal. */
+export { credentialSlug };
 
 const CANDIDATE_RESULT_VISIBILITY: ReadonlySet<string> = new Set(['visible', 'on-submit']);
 const CANDIDATE_PROGRESS_VISIBILITY: ReadonlySet<string> = new Set(['visible']);

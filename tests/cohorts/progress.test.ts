@@ -60,7 +60,7 @@ describe('cohort progress', () => {
     expect(zoeView.milestones[0]).toEqual({ milestoneId: 'm1', title: 'Pass Task t-api', dueAt: due('m1'), reachedAt: plusDays(due('m1'), -3) });
     expect(zoeView.milestones[4]!.reachedAt).toBe(credential.issuedAt);
     expect(zoeView.tasksPassed).toEqual(['t-api', 't-deploy', 't-flow', 't-queue']);
-    expect(zoeView.badges).toEqual([{ credentialId: credential.id, assessmentId: 'aws-serverless', title: 'AWS Serverless Builder', issuedAt: credential.issuedAt, badgePath: `/badges/${credential.id}` }]);
+    expect(zoeView.badges).toEqual([{ credentialId: credential.id, assessmentId: 'aws-serverless', title: 'AWS Serverless Builder', issuedAt: credential.issuedAt, badgePath: `/badges/${credential.id.replace(/^urn:uuid:/, '')}` }]);
     const abeView = view.members.find((m) => m.shownAs === 'Abe')!;
     expect(abeView.milestones[0]!.reachedAt).toBe(plusDays(due('m1'), 4));
   });
@@ -155,5 +155,7 @@ describe('closing ceremony and vouchers', () => {
     expect(lines[0]).toBe('name,candidate_id,group,target,completed,credential_ids,voucher,voucher_reason');
     expect(lines[1]).toBe(`"'=HYPERLINK(""http://evil"",""win"")",${members.Mia!.candidateId},AWS Serverless Builder · foundation · 1,aws-serverless,no,,no,No target credential by the deadline 2026-05-02.`);
     expect(lines.slice(2, 4).map((l) => l.split(',')[0])).toEqual(['Abe', 'Zoe']);
+    // The portal's download is the same file behind a byte-order mark (for Excel).
+    expect(ceremonyCsv((await views().ceremony(cohort.id, '2026-05-20T00:00:00Z'))!, { bom: true })).toBe(`\ufeff${csv}`);
   });
 });

@@ -1,6 +1,5 @@
 import { badgeSvg, encodePng, wrapText, xmlText, type BadgeImageInput } from '../../src/server/badge-image';
 import { linkedInAddToProfileUrl } from '../../src/server/badges';
-import { csvField, toCsv } from '../../src/server/csv';
 
 const INPUT: BadgeImageInput = { status: 'valid', title: 'AWS Serverless Builder', track: 'AWS Serverless', trackId: 'aws-serverless', issuer: 'Example Academy', issuedAt: '2026-03-12T10:00:00Z' };
 
@@ -70,24 +69,5 @@ describe('LinkedIn add-to-profile link', () => {
   it('leaves out the expiry of a credential that does not expire', () => {
     const url = new URL(linkedInAddToProfileUrl({ name: 'X', organizationName: 'Y', issuedAt: '2026-05-01T00:00:00Z', validUntil: null, certUrl: 'https://b.example/x', certId: 'x' }));
     expect(url.searchParams.has('expirationYear')).toBe(false);
-  });
-});
-
-describe('CSV', () => {
-  it.each([
-    ['=1+1', `"'=1+1"`],
-    ['+SUM(A1)', `"'+SUM(A1)"`],
-    ['-2', `"'-2"`],
-    ['@cmd', `"'@cmd"`],
-    ['\tTab', `"'\tTab"`],
-    ['\rCR', `"'\rCR"`],
-    ['Zoë "Z" Adams', '"Zoë ""Z"" Adams"'],
-    ['plain, with comma', '"plain, with comma"'],
-  ])('quotes %j so a spreadsheet shows it as text: %s', (value, expected) => {
-    expect(csvField(value)).toBe(expected);
-  });
-
-  it('writes a BOM, CRLF line ends and every field quoted', () => {
-    expect(toCsv(['a', 'b'], [['1', null]])).toBe('\ufeff"a","b"\r\n"1",""\r\n');
   });
 });

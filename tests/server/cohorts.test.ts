@@ -1,3 +1,4 @@
+import { CEREMONY_COLUMNS } from '../../src/cohorts/ceremony';
 import { publicBadgeSchema } from '../../src/server/cohort-schemas';
 import { cohortFixture, COHORT, GROUP_1, GROUP_2, seedCohortPeople, type CohortPeople } from './support/cohort-fakes';
 import { FormClient } from './support/form-client';
@@ -78,6 +79,9 @@ describe('cohort and badge pages and API', () => {
       expect(r.body.behind.map((b: { shownAs: string }) => b.shownAs)).toEqual(['Bea Brown', 'Mia Clark', '=HYPERLINK("http://evil.example","Ana")']);
       const page = await (await admin()).get(`/admin/cohorts/${COHORT.id}`);
       expect(rowNames(page.html, 'behind')).toEqual(['Bea Brown', 'Mia Clark', '=HYPERLINK("http://evil.example","Ana")']);
+      // The views name missed milestones by id (m1…); the page shows their titles.
+      expect(r.body.behind.find((b: { candidateId: string }) => b.candidateId === people.bea).missed).toEqual(['m1', 'm2', 'm3']);
+      expect(page.html.split(`<tr data-member="${people.bea}">`)[1]?.split('</tr>')[0]).toContain('<td>Orders API, Queue worker, Credential</td>');
       expect(page.html.indexOf(GROUP_1.name)).toBeLessThan(page.html.indexOf(GROUP_2.name));
     });
   });
@@ -190,10 +194,11 @@ describe('cohort and badge pages and API', () => {
       expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(r.headers.get('content-disposition')).toBe(`attachment; filename="ceremony-${COHORT.id}.csv"`);
       const lines = r.html.replace(/^\ufeff/, '').trimEnd().split('\r\n');
-      expect(lines[0]).toBe('"group","member","candidate_id","target_assessment","completed","credential_ids","voucher_eligible","voucher_reason"');
+      // The same columns as `skillproof cohort export` (one CSV definition for both).
+      expect(lines[0]).toBe(CEREMONY_COLUMNS.join(','));
       expect(lines).toHaveLength(6);
-      expect(lines.find((l) => l.includes('HYPERLINK'))).toContain(`"'=HYPERLINK(""http://evil.example"",""Ana"")"`);
-      expect(lines.find((l) => l.includes('Zoë'))).toContain(`"yes","urn:uuid:${slug}","yes"`);
+      expect(lines.find((l) => l.includes('HYPERLINK'))).toMatch(/^"'=HYPERLINK\(""http:\/\/evil\.example"",""Ana""\)",/);
+      expect(lines.find((l) => l.includes('Zoë'))).toContain(`,yes,urn:uuid:${slug},yes,`);
       const api = await portal.api('GET', `/api/admin/cohorts/${COHORT.id}/ceremony.csv`, { token: portal.adminToken });
       expect(api.text).toBe(r.html);
     });
@@ -314,7 +319,7 @@ describe('cohort and badge pages and API', () => {
 describe('a portal without cohorts', () => {
   let portal: TestPortal;
   beforeAll(async () => {
-    portal = await startTestPortal({ issuer: false });
+    portal = await startTestPortal({ issuer: false, cohorts: false });
   });
   afterAll(() => portal.shutdown());
 

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadCatalog } from '../../src/catalog/load';
 import { initIssuer } from '../../src/credentials/issuer-keys';
-import { createAccessCode } from '../../src/server/portal';
+import { cohortCatalog } from '../../src/cohorts/catalog';
+import { createCohort } from '../../src/cohorts/setup';
+import { createAccessCode, createAdminToken } from '../../src/server/portal';
 import { createApiHandler, publicUrlOf } from '../../src/service/handlers/api';
 import { httpApiHandler, isTextual, type HttpApiHandler } from '../../src/service/handlers/http-api-adapter';
 import { SqliteStore } from '../../src/store/sqlite-store';
@@ -236,6 +238,17 @@ describe('API handler: the portal behind the adapter', () => {
     const attemptPage = await handler(httpEvent('GET', `/attempts/${attemptId}`, { cookies: [csrfCookie, session] }));
     expect(attemptPage.statusCode).toBe(200);
     expect(attemptPage.body).toContain(attemptId);
+  });
+
+  it("serves the store's cohorts (the cohort API answers, not 503)", async () => {
+    const { token } = await createAdminToken(store, 'ops', 'test');
+    await createCohort(
+      { cohorts: store.cohorts, catalog: cohortCatalog(loadCatalog()), actor: 'test' },
+      { programme: 'Level Up', name: 'Spring 2026', cadenceMonths: 3, startsAt: '2026-03-02', targetAssessmentIds: ['aws-serverless'], groupSize: 10 },
+    );
+    const r = await handler(httpEvent('GET', '/api/admin/cohorts', { headers: { authorization: `Bearer ${token}`, host: 'abc123.execute-api.eu-west-1.amazonaws.com' } }));
+    expect(r.statusCode).toBe(200);
+    expect(JSON.parse(r.body!).cohorts.map((c: { id: string }) => c.id)).toEqual(['spring-2026']);
   });
 
   it('uses the configured public URL, else the API domain, for links and cookies', () => {

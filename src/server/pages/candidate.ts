@@ -3,6 +3,7 @@ import type { RequestContext } from '../context';
 import { html, raw, type SafeHtml } from '../html';
 import { badgeNameRequest } from '../cohort-schemas';
 import { download, HttpError, redirect, validate, type Reply } from '../http';
+import { badgePath } from '../../credentials/paths';
 import { credentialSlug, type Principal } from '../portal';
 import type { CandidateAttemptView, CheckView, ProgressView, SandboxAccessView, TaskRunView } from '../views';
 import { badge, csrfField, duration, page, time } from './layout';
@@ -225,7 +226,7 @@ function credentialSection(ctx: RequestContext, view: CandidateAttemptView, show
     </p>
     <label for="share-link">Share link</label>
     <div class="share"><input id="share-link" readonly value="${c.shareUrl}"><button type="button" class="secondary" data-copy="share-link">Copy</button></div>
-    <p><a href="/credentials/${credentialSlug(c.id)}">Open the public verification page</a> · <a href="/badges/${credentialSlug(c.id)}">Open your public badge</a></p>
+    <p><a href="/credentials/${credentialSlug(c.id)}">Open the public verification page</a> · <a href="${badgePath(c.id)}">Open your public badge</a></p>
     <form method="post" action="${attemptUrl(view.id, '/badge-name')}" id="badge-name">
       ${csrfField(ctx, 'candidate')}
       <label for="shown-name">Name on your public badge</label>

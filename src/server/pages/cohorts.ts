@@ -209,12 +209,14 @@ function groupsTable(view: CohortView): SafeHtml {
 
 function behindTable(view: CohortView): SafeHtml {
   const groupName = new Map(view.groups.map((g) => [g.group.id, g.group.name]));
+  // The views name missed milestones by id; people read their titles.
+  const title = new Map(view.funnel.map((f) => [f.milestoneId, f.title]));
   return html`<section class="card" aria-labelledby="behind-heading">
     <h2 id="behind-heading">Behind schedule</h2>
     ${view.behind.length
       ? html`<div class="table-wrap"><table class="behind"><thead><tr><th>Member</th><th>Group</th><th>Due but not reached</th></tr></thead><tbody>
         ${view.behind.map(
-          (b) => html`<tr data-member="${b.candidateId}"><td>${b.shownAs}</td><td><a href="${groupPath(view.cohort.id, b.groupId, true)}">${groupName.get(b.groupId) ?? b.groupId}</a></td><td>${b.missed.join(', ')}</td></tr>`,
+          (b) => html`<tr data-member="${b.candidateId}"><td>${b.shownAs}</td><td><a href="${groupPath(view.cohort.id, b.groupId, true)}">${groupName.get(b.groupId) ?? b.groupId}</a></td><td>${b.missed.map((id) => title.get(id) ?? id).join(', ')}</td></tr>`,
         )}
         </tbody></table></div>`
       : html`<p>No one is behind schedule.</p>`}

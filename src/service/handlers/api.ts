@@ -29,12 +29,18 @@ export function createApiHandler(deps: ApiDependencies): HttpApiHandler {
   return httpApiHandler(async (event) => {
     const { createPortalServer } = require('../../server/app') as typeof import('../../server/app'); // eslint-disable-line @typescript-eslint/no-require-imports
     const { parsePool } = require('../../sandbox/session') as typeof import('../../sandbox/session'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const { portalCohorts } = require('../../cohorts/progress') as typeof import('../../cohorts/progress'); // eslint-disable-line @typescript-eslint/no-require-imports
     const region = deps.env.AWS_REGION;
+    const store = await deps.store();
+    const catalog = deps.catalog();
+    // The cohort pages and API, from the same store, as `skillproof serve` shows them.
+    const cohorts = portalCohorts(store, catalog);
     const { server } = createPortalServer({
       // The issuer's key is not read from a data directory in the service yet (docs/service.md, not yet done).
       dataDir: join(tmpdir(), 'skillproof'),
-      store: await deps.store(),
-      catalog: deps.catalog(),
+      store,
+      catalog,
+      ...(cohorts ? { cohorts } : {}),
       publicUrl: publicUrlOf(event, deps.env),
       // The adapter is the only peer; it passes on the client address API Gateway saw.
       trustProxy: ['127.0.0.1'],

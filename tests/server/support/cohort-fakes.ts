@@ -167,7 +167,7 @@ export class FakeCohortViews implements CohortViews {
         .sort((a, b) => a.members - b.members),
       behind: members
         .filter((m) => m.progress.standing === 'behind')
-        .map((m) => ({ candidateId: m.record.candidateId, shownAs: m.progress.shownAs, groupId: m.record.groupId, missed: m.progress.milestones.filter((x) => !x.reachedAt && due(x)).map((x) => x.title) }))
+        .map((m) => ({ candidateId: m.record.candidateId, shownAs: m.progress.shownAs, groupId: m.record.groupId, missed: m.progress.milestones.filter((x) => !x.reachedAt && due(x)).map((x) => x.milestoneId) }))
         .sort((a, b) => b.missed.length - a.missed.length),
     };
   }

@@ -2,8 +2,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog, REPO_ROOT } from '../../../src/catalog/load';
+import { portalCohorts } from '../../../src/cohorts/progress';
 import { initIssuer } from '../../../src/credentials/issuer-keys';
 import { startPortalServer, type RunningPortal, type ServerOptions } from '../../../src/server/app';
+import type { CohortDeps } from '../../../src/server/cohorts';
 import { createAdminToken } from '../../../src/server/portal';
 import { SqliteStore } from '../../../src/store/sqlite-store';
 
@@ -42,18 +44,25 @@ export interface TestPortal extends RunningPortal {
 
 let evidenceCount = 0;
 
-/** A portal on 127.0.0.1, port 0, over a fresh data directory with an issuer (unless `issuer: false`) and one admin token. */
-export async function startTestPortal(options: Partial<ServerOptions> & { issuer?: boolean; issuerId?: string } = {}): Promise<TestPortal> {
-  const { issuer = true, issuerId = 'did:web:localhost', ...serverOptions } = options;
+/**
+ * A portal on 127.0.0.1, port 0, over a fresh data directory with an issuer (unless `issuer: false`)
+ * and one admin token. Its cohort pages show the store's own cohorts, as `skillproof serve` does,
+ * unless `cohorts` gives others (fakes) or `false` (none). A `now` clock is the store's clock too.
+ */
+export async function startTestPortal(options: Partial<Omit<ServerOptions, 'cohorts'>> & { cohorts?: CohortDeps | false; issuer?: boolean; issuerId?: string } = {}): Promise<TestPortal> {
+  const { issuer = true, issuerId = 'did:web:localhost', cohorts, ...serverOptions } = options;
   const dir = mkdtempSync(join(tmpdir(), 'skillproof-portal-'));
-  const store = SqliteStore.open(dir);
+  const store = SqliteStore.open(dir, serverOptions.now ? { now: serverOptions.now } : {});
+  const catalog = serverOptions.catalog ?? loadCatalog();
+  const cohortDeps = cohorts === false ? undefined : (cohorts ?? portalCohorts(store, catalog));
   if (issuer) await initIssuer(dir, store, { id: issuerId, name: 'SkillProof Test Issuer' });
   const { token: adminToken } = await createAdminToken(store, 'test-admin', 'test');
   const running = await startPortalServer({
     dataDir: dir,
     store,
     badges: store,
-    catalog: loadCatalog(),
+    catalog,
+    ...(cohortDeps ? { cohorts: cohortDeps } : {}),
     host: '127.0.0.1',
     port: 0,
     checkIntervalMs: 200,
