@@ -72,6 +72,17 @@ export async function verifyAccount(options: VerifyOptions): Promise<Finding[]> 
       }
     }
     const listed = new Set<string>();
+    // With no ARN template for the type, the resource's own Arn property (when its schema has one) names it best.
+    const readableArn = async (type: string, identifier: string, fallback: string): Promise<string> => {
+      if (!fallback.includes(':cloudcontrol:')) return fallback;
+      try {
+        const out = await call(() => cc.send(new GetResourceCommand({ TypeName: type, Identifier: identifier })));
+        const arn: unknown = JSON.parse(out.ResourceDescription?.Properties ?? '{}').Arn;
+        return typeof arn === 'string' && arn.startsWith('arn:') ? arn : fallback;
+      } catch {
+        return fallback;
+      }
+    };
     for (const type of [...types].sort()) {
       let identifiers: string[];
       try {
@@ -90,7 +101,7 @@ export async function verifyAccount(options: VerifyOptions): Promise<Finding[]> 
       }
       for (const identifier of identifiers) {
         if (type === 'AWS::CloudFormation::Stack' ? ownership.isSkillProofStack(identifier, region) : owned(type, identifier)) continue;
-        const arn = arnOfListed(type, identifier, where);
+        const arn = await readableArn(type, identifier, arnOfListed(type, identifier, where));
         listed.add(arn);
         found(arn, `still exists: Cloud Control lists ${type} "${identifier}" in ${region}`);
       }
