@@ -90,6 +90,24 @@ export class PhaseContext {
     return true;
   }
 
+  /** Deletes several resources with one call (DeleteAlarms, DeleteDashboards), recording each like `remove`. */
+  async removeBatch(arns: string[], del: () => Promise<unknown>): Promise<void> {
+    const pending: string[] = [];
+    for (const arn of arns) if ((await this.run.journalGet(this.run.key(`done/${arn}`))) !== 'removed') pending.push(arn);
+    if (pending.length > 0) {
+      try {
+        await this.call(del);
+      } catch (err) {
+        if (!isGone(err)) {
+          for (const arn of pending) this.run.fail(arn, `delete failed: ${errorText(err)}`);
+          return;
+        }
+      }
+      for (const arn of pending) await this.run.journalPut(this.run.key(`done/${arn}`), 'removed');
+    }
+    for (const arn of arns) await this.run.removed(this.phase, arn);
+  }
+
   /**
    * A step that makes a resource deletable (detach, stop, empty, unprotect): not a removal of its own, so not
    * reported as one. NotFound is fine; any other error is recorded against `arn` and false returned.

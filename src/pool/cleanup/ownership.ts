@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, ListStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
-import { CANDIDATE_IAM_PATH, RESERVED_TAG_PATTERN, SKILLPROOF_IAM_PATH, SKILLPROOF_NAME_PREFIX } from '../../../cdk/lib/sandbox-naming';
+import { RESERVED_TAG_PATTERN, SKILLPROOF_NAME_PREFIX } from '../../../cdk/lib/sandbox-naming';
 import { allPages } from './aws-call';
 
 /**
@@ -121,9 +121,6 @@ export async function discoverSkillProofStacks(cfn: CloudFormationClient, region
     );
   }
 }
-
-/** The paths that tell a candidate's IAM role or policy from SkillProof's (for messages; ownership is by stack). */
-export const IAM_PATHS = { skillproof: SKILLPROOF_IAM_PATH, candidate: CANDIDATE_IAM_PATH };
 
 /**
  * AWS's own defaults, which exist in every account and are not the candidate's: the Default X-Ray group and

@@ -186,7 +186,7 @@ export function arnKind(arn: string): string {
   if (service === 'iam' && account === 'aws') return 'iam:aws-policy';
   if (service === 's3') return 's3:bucket';
   if (service === 'sqs' || service === 'sns') return `${service}:${service === 'sqs' ? 'queue' : 'topic'}`;
-  if (service === 'apigateway' && resource.startsWith('lambda:path')) return 'apigateway:lambda-path';
+  if (service === 'apigateway' && account === 'lambda') return 'apigateway:lambda-path';
   return `${service}:${resource.split(/[:/]/)[0]}`;
 }
 

@@ -52,8 +52,10 @@ export async function cleanCloudWatch(ctx: PhaseContext): Promise<void> {
   for (const names of [composite, metric]) {
     for (let i = 0; i < names.length; i += NAME_BATCH) {
       const batch = names.slice(i, i + NAME_BATCH);
-      const ok = await ctx.prepare(ctx.arn('cloudwatch', `alarm:${batch[0]}`), `DeleteAlarms ${batch.join(', ')}`, () => cw.send(new DeleteAlarmsCommand({ AlarmNames: batch })));
-      if (ok) for (const name of batch) await ctx.remove(ctx.arn('cloudwatch', `alarm:${name}`), async () => undefined);
+      await ctx.removeBatch(
+        batch.map((name) => ctx.arn('cloudwatch', `alarm:${name}`)),
+        () => cw.send(new DeleteAlarmsCommand({ AlarmNames: batch })),
+      );
     }
   }
   const dashboards = await allPages(async (token) => {
@@ -63,8 +65,10 @@ export async function cleanCloudWatch(ctx: PhaseContext): Promise<void> {
   const dashboardNames = dashboards.map((d) => d.DashboardName).filter((n): n is string => Boolean(n) && !ctx.isSkillProofs('AWS::CloudWatch::Dashboard', n!));
   for (let i = 0; i < dashboardNames.length; i += NAME_BATCH) {
     const batch = dashboardNames.slice(i, i + NAME_BATCH);
-    const ok = await ctx.prepare(ctx.arn('cloudwatch', `dashboard/${batch[0]}`, ''), `DeleteDashboards ${batch.join(', ')}`, () => cw.send(new DeleteDashboardsCommand({ DashboardNames: batch })));
-    if (ok) for (const name of batch) await ctx.remove(ctx.arn('cloudwatch', `dashboard/${name}`, ''), async () => undefined);
+    await ctx.removeBatch(
+      batch.map((name) => ctx.arn('cloudwatch', `dashboard/${name}`, '')),
+      () => cw.send(new DeleteDashboardsCommand({ DashboardNames: batch })),
+    );
   }
   const streams = await allPages(async (token) => {
     const out = await ctx.call(() => cw.send(new ListMetricStreamsCommand({ NextToken: token })));
