@@ -6,7 +6,9 @@ import { SKILLPROOF_IAM_PATH, SKILLPROOF_NAME_PREFIX } from './sandbox-naming';
 import { regionLockStatements } from './sandbox-policies';
 
 /** Services the sandbox stack itself is made of; its deployment needs them whatever the tasks use. */
-export const SANDBOX_INFRA_SERVICES = ['budgets', 'cloudformation', 'dynamodb', 'iam', 'lambda', 'logs', 's3', 'scheduler', 'sns', 'ssm', 'sts'];
+// `tag`: the pool's clean-up verifies an account empty with the Resource Groups Tagging API (tag:GetResources),
+// besides Cloud Control (cloudformation:ListResources) and IAM's own listings (src/pool/cleanup/verify.ts).
+export const SANDBOX_INFRA_SERVICES = ['budgets', 'cloudformation', 'dynamodb', 'iam', 'lambda', 'logs', 's3', 'scheduler', 'sns', 'ssm', 'sts', 'tag'];
 /** Role Organizations creates in each new account; `sandbox deploy` assumes it. */
 export const DEFAULT_ADMIN_ROLE = 'OrganizationAccountAccessRole';
 /** Service control policies may hold at most 5,120 characters. */

@@ -1,10 +1,10 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { freezeSandbox } from '../sandbox/operations';
 import { readAccountQuotas } from '../sandbox/quotas';
-import { adminCredentials, partitionOf } from '../sandbox/session';
+import { adminCredentials, DEFAULT_ADMIN_ROLE_NAME, partitionOf } from '../sandbox/session';
+import { cleanAccount } from './cleanup';
 import type { FreezeEffect, QuotaReader } from './pool';
 import { ORGANIZATIONS_REGION } from './organizations';
-import { PoolError } from './state-machine';
 import type { AccountCleaner } from './types';
 
 /** The pool's effects on real accounts: the freeze, quota reads, Organizations, the clean-up engine. */
@@ -39,21 +39,25 @@ export function organizationsClient(region: string): OrganizationsClient {
 }
 
 /**
- * The clean-up engine (src/pool/cleanup, `cleanAccount`), loaded when a command needs it. Resolved by
- * name so the pool does not depend on the engine's internals.
+ * The clean-up engine (src/pool/cleanup, `cleanAccount`) run as the account's administration role:
+ * credentials are assumed again whenever they near expiry (a clean-up waits for stack and agent
+ * deletions and may outlive one role session), and that role is the platform's, never the candidate's.
+ * The pool's journal keeps JSON values; the engine writes strings, which are JSON too.
  */
-export function loadCleaner(): AccountCleaner {
-  const path = './cleanup';
-  let engine: { cleanAccount?: AccountCleaner };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time: the engine is a separate module
-    engine = require(path) as { cleanAccount?: AccountCleaner };
-  } catch (e) {
-    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(path)) {
-      throw new PoolError('failed', 'this SkillProof has no clean-up engine (src/pool/cleanup); accounts cannot be cleaned, so none are joined, released or returned to the pool');
-    }
-    throw e;
-  }
-  if (typeof engine.cleanAccount !== 'function') throw new PoolError('failed', 'src/pool/cleanup does not export cleanAccount');
-  return engine.cleanAccount;
+export function loadCleaner(adminRoleName?: string): AccountCleaner {
+  return async (target, journal) => {
+    const role = { accountId: target.accountId, region: target.regions[0] ?? 'us-east-1', ...(adminRoleName ? { adminRoleName } : {}) };
+    const credentials = async () => adminCredentials(role, 'pool-cleanup');
+    return cleanAccount(
+      target,
+      {
+        get: async (key) => {
+          const value = await journal.get(key);
+          return value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
+        },
+        put: (key, value) => journal.put(key, value),
+      },
+      { credentials, platformRoleNames: [adminRoleName ?? DEFAULT_ADMIN_ROLE_NAME] },
+    );
+  };
 }

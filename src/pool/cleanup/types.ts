@@ -6,23 +6,12 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
  */
 
 /** What a clean-up found: every candidate resource gone (proved by an independent enumeration), or what is left and why. */
-export type CleanupOutcome =
-  | { status: 'clean'; removed: string[]; verifiedAt: string }
-  | { status: 'dirty'; removed: string[]; remaining: Array<{ arn: string; reason: string }> };
+export type { CleanupOutcome, CleanupTarget } from '../types';
+
 
 /** Durable progress, so a clean-up that was interrupted resumes where it stopped instead of starting over. */
 export type CleanupJournal = { get(key: string): Promise<string | undefined>; put(key: string, value: string): Promise<void> };
 
-/** The account to clean. */
-export interface CleanupTarget {
-  accountId: string;
-  /** Every region the sandbox allowed; regional services are cleaned and verified in each. */
-  regions: string[];
-  /** The ARN partition: aws, aws-cn or aws-us-gov. */
-  partition: string;
-  /** The lease being closed; journal keys are scoped by it. */
-  leaseId: string;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ClientClass<C> = new (config: any) => C;
