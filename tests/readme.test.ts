@@ -75,7 +75,7 @@ const NOT_RUN: Array<[RegExp, string]> = [
   [/^npm test\b/, 'runs the test suite this test is part of'],
 ];
 /** What makes a block need an AWS account: the marker is only allowed where one of these appears. */
-const NEEDS_AWS = /--role-arn|--account \d{12}|\bsandbox (deploy|access|freeze|destroy)\b|\bgrade [a-z-]+ --region\b/;
+const NEEDS_AWS = /--role-arn|--account \d{12}|\bsandbox (deploy|access|freeze|destroy)\b|\bgrade [a-z-]+ --region\b|\bpool (sync|lease|release|clean|quarantine)\b|\bservice (deploy|destroy)\b/;
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 const blocks = readmeBlocks(README);
