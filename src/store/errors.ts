@@ -53,6 +53,16 @@ export class DuplicateFinalRunError extends StoreError {
   }
 }
 
+/**
+ * A grading run with this id is already recorded. Queued grading jobs derive a run's id from the
+ * job's id, so this is how a duplicate delivery of a progress job is refused (never a bug).
+ */
+export class DuplicateRunIdError extends StoreError {
+  constructor(readonly runId: string) {
+    super(`A grading run with id ${runId} is already recorded.`);
+  }
+}
+
 export class SchemaVersionError extends StoreError {
   constructor(
     readonly path: string,

@@ -7,6 +7,7 @@ import {
   ConcurrentModificationError,
   ConstraintViolationError,
   DuplicateFinalRunError,
+  DuplicateRunIdError,
   EvidenceHashMismatchError,
   NotFoundError,
   SchemaVersionError,
@@ -233,7 +234,12 @@ export class SqliteStore implements Store, AccessStore, BadgeStore, CohortStore 
             run.finishedAt,
           );
       } catch (e) {
-        if (isUniqueViolation(e, 'grading_runs')) throw new DuplicateFinalRunError(run.attemptId, run.round, run.taskId);
+        // The same final run again is the task's duplicate final run, as the DynamoDB store reports it.
+        const finalTaken = () =>
+          run.scope === 'final' &&
+          this.db.prepare("SELECT 1 FROM grading_runs WHERE attempt_id = ? AND round = ? AND task_id = ? AND scope = 'final'").get(run.attemptId, run.round, run.taskId) !== undefined;
+        if (driverErrorCode(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY' && !finalTaken()) throw new DuplicateRunIdError(run.id);
+        if (driverErrorCode(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || isUniqueViolation(e, 'grading_runs')) throw new DuplicateFinalRunError(run.attemptId, run.round, run.taskId);
         throw e;
       }
       if (attemptUpdate) this.applyAttemptUpdate(attemptUpdate);

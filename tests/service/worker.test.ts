@@ -23,31 +23,81 @@ import type { GradingJob } from '../../src/service/jobs';
 import { createWorkerHandler } from '../../src/service/worker/lambda';
 import type { WorkerLog } from '../../src/service/worker/process-jobs';
 import { sfnTaskCallbacks } from '../../src/service/worker/task-callbacks';
+import { MemoryBlobStore } from '../../src/store/blobs/blob-store';
+import { DynamoDbStore } from '../../src/store/dynamodb/dynamodb-store';
+import { ensureTable } from '../../src/store/dynamodb/table';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/types';
 import { listFixtureFiles } from '../../src/testing/scenarios';
+import { startDynalite } from '../support/dynalite';
 import { seededRandom, SqsSimulation } from './support/sqs-sim';
 
 interface StoreUnderTest {
   name: string;
-  open(): Promise<{ store: Store; cleanup(): Promise<void> | void }>;
+  open(): Promise<OpenedStore>;
+  /** The scenario's time limit: on DynamoDB ~26,000 requests to an in-process dynalite that shares the CPU (~80 s of CPU). */
+  timeoutMs: number;
 }
 
-/** Backends the scenario runs against (the DynamoDB store joins here). */
+interface OpenedStore {
+  store: Store;
+  /** Another handle on the same data, as a separate worker process (Lambda container) has. */
+  another(): Store;
+  cleanup(): Promise<void> | void;
+  /** DynamoDB requests by command, and audit-entry commits tried and lost to another writer. */
+  requests?: Map<string, number>;
+}
+
+/** Backends the scenario runs against. */
 const STORES: StoreUnderTest[] = [
   {
     name: 'sqlite',
+    timeoutMs: 120_000,
     open: async () => {
       // In memory where the machine has it: the store fsyncs every commit, and the scenario makes thousands.
       const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'skillproof-worker-store-'));
-      const store = SqliteStore.open(dir);
+      const stores = [SqliteStore.open(dir)];
       return {
-        store,
+        store: stores[0]!,
+        another: () => stores[stores.push(SqliteStore.open(dir)) - 1]!,
         cleanup: () => {
-          store.close();
+          for (const s of stores) s.close();
           rmSync(dir, { recursive: true, force: true });
         },
       };
+    },
+  },
+  {
+    name: 'dynamodb',
+    timeoutMs: 300_000,
+    open: async () => {
+      // dynalite in this process; evidence bundles in memory (S3 in the service), shared by every handle.
+      const server = await startDynalite();
+      const tableName = 'worker-acceptance';
+      const blobs = new MemoryBlobStore();
+      const requests = new Map<string, number>();
+      const count = (name: string) => requests.set(name, (requests.get(name) ?? 0) + 1);
+      const handle = () => {
+        // SDK retries as deployed: dynalite shares a starved CPU with the test and may drop a connection.
+        const client = server.client({ maxAttempts: 3 });
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            count(context.commandName!);
+            const audit = (args.input as { Item?: { pk?: { S?: string } } }).Item?.pk?.S === 'AUDIT';
+            if (audit) count('audit-commit-tries');
+            try {
+              return await next(args);
+            } catch (e) {
+              if (audit && (e as Error).name === 'ConditionalCheckFailedException') count('audit-commit-lost');
+              throw e;
+            }
+          },
+          { step: 'initialize', name: 'countRequests' },
+        );
+        return new DynamoDbStore({ client, tableName, blobs });
+      };
+      await ensureTable(server.client(), tableName, { pollMs: 5 });
+      return { store: handle(), another: handle, requests, cleanup: () => server.close() };
     },
   },
 ];
@@ -60,14 +110,16 @@ const FAILING_ATTEMPTS = 10;
 const WORKERS = 4;
 const BATCH = 10;
 
-describe.each(STORES)('the grading worker with the $name store, under at-least-once delivery', ({ open }) => {
+describe.each(STORES)('the grading worker with the $name store, under at-least-once delivery', ({ name, open, timeoutMs }) => {
   const catalog = loadCatalog();
   let store: Store;
   let closeStore: () => Promise<void> | void;
+  let another: () => Store;
+  let requests: Map<string, number> | undefined;
   let home: string;
 
   beforeAll(async () => {
-    ({ store, cleanup: closeStore } = await open());
+    ({ store, another, cleanup: closeStore, requests } = await open());
     home = mkdtempSync(join(tmpdir(), 'skillproof-worker-home-'));
   });
   afterAll(async () => {
@@ -145,18 +197,19 @@ describe.each(STORES)('the grading worker with the $name store, under at-least-o
       return graded(req);
     };
     let lostAnswers = 0;
-    const flaky: Store = Object.create(store, {
-      recordGradingRun: {
-        value: async (...args: Parameters<Store['recordGradingRun']>) => {
-          const run = await store.recordGradingRun(...args);
-          if (random() < 0.02) {
-            lostAnswers++;
-            throw new Error('socket hang up (injected after the commit)');
-          }
-          return run;
+    const flaky = (own: Store): Store =>
+      Object.create(own, {
+        recordGradingRun: {
+          value: async (...args: Parameters<Store['recordGradingRun']>) => {
+            const run = await own.recordGradingRun(...args);
+            if (random() < 0.02) {
+              lostAnswers++;
+              throw new Error('socket hang up (injected after the commit)');
+            }
+            return run;
+          },
         },
-      },
-    }) as Store;
+      }) as Store;
 
     // The candidates' side: each submits once the progress check's five runs are in.
     const progressed = new Map<string, Set<string>>();
@@ -175,17 +228,19 @@ describe.each(STORES)('the grading worker with the $name store, under at-least-o
     };
     const submitted = new Set<string>();
     let submitsDone = 0;
-    const handler = createWorkerHandler(() => ({
-      store: flaky,
-      grade,
-      ruleFor: () => everyTaskMustPass,
-      issue: async (attempt) => {
-        await issueCredential({ store, issuer, achievement: () => ({ name: 'AWS Builder', description: 'Five tasks.', criteriaNarrative: 'Passed all five.' }) }, attempt.id);
-      },
-      callbacks: sfnTaskCallbacks(sfn, log),
-      maxReceiveCount: 5,
-      log,
-    }));
+    // Each worker is its own process (a Lambda container) with its own handle on the store.
+    const workerHandler = (own: Store) =>
+      createWorkerHandler(() => ({
+        store: flaky(own),
+        grade,
+        ruleFor: () => everyTaskMustPass,
+        issue: async (attempt) => {
+          await issueCredential({ store: own, issuer, achievement: () => ({ name: 'AWS Builder', description: 'Five tasks.', criteriaNarrative: 'Passed all five.' }) }, attempt.id);
+        },
+        callbacks: sfnTaskCallbacks(sfn, log),
+        maxReceiveCount: 5,
+        log,
+      }));
 
     // 100 attempts, each checked once (5 progress jobs) and submitted once its progress runs are in (5 final jobs).
     const attempts: string[] = [];
@@ -198,7 +253,11 @@ describe.each(STORES)('the grading worker with the $name store, under at-least-o
     }
     const malformed = [sim.send('{"v":1,"jobId":"truncated'), sim.send(JSON.stringify({ v: 1, jobId: 'x', taskToken: 'tok-secret-never-logged' })), sim.send('')];
 
+    const startedAt = Date.now();
+    const requestsBefore = new Map(requests ?? []);
+    const entriesBefore = (await store.listAudit()).length;
     const consumer = async () => {
+      const handler = workerHandler(another());
       for (;;) {
         if (await sim.poll(handler, BATCH)) continue;
         if (submitsDone === ATTEMPTS && sim.drained) return;
@@ -208,6 +267,14 @@ describe.each(STORES)('the grading worker with the $name store, under at-least-o
     };
     await Promise.all(Array.from({ length: WORKERS }, consumer));
     await Promise.all(submits);
+    if (process.env.SKILLPROOF_TEST_FIGURES) {
+      const changes = (await store.listAudit()).length - entriesBefore;
+      const counts = Object.fromEntries([...(requests ?? [])].map(([k, v]) => [k, v - (requestsBefore.get(k) ?? 0)]));
+      const total = Object.entries(counts)
+        .filter(([k]) => k.endsWith('Command'))
+        .reduce((a, [, v]) => a + v, 0);
+      console.log(JSON.stringify({ store: name, seconds: (Date.now() - startedAt) / 1000, changes, requests: total, perChange: total / changes, counts }));
+    }
 
     // The faults really happened.
     expect(sim.counts.sent).toBe(ATTEMPTS * TASKS.length * 2 + malformed.length);
@@ -247,7 +314,7 @@ describe.each(STORES)('the grading worker with the $name store, under at-least-o
     for (const id of malformed) expect(lines.some((l) => l.event === 'job-rejected' && l.messageId === id)).toBe(true);
     expect(JSON.stringify(lines)).not.toContain('tok-secret-never-logged');
     expect(await store.integrityCheck()).toMatchObject({ ok: true });
-  }, 120_000);
+  }, timeoutMs);
 });
 
 /** The API process never grades in service mode: a grade call there is a bug. */

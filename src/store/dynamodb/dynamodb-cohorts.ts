@@ -111,7 +111,7 @@ export class DynamoCohorts {
         for (const c of plan.candidates) {
           if (candidatesCreated.has(c.id) || (await this.access.get(keys.candidate(c.id)))) continue;
           const record: CandidateRecord = { id: c.id, subjectId: c.subjectId, emailHash: c.emailHash, createdAt: at };
-          writes.push({ mode: 'create', item: recordItem(keys.candidate(c.id), 'candidate', record) });
+          writes.push({ mode: 'once', item: recordItem(keys.candidate(c.id), 'candidate', record) });
           await this.claim(writes, keys.candidateSubject(c.subjectId), 'candidates.subject_id', { candidateId: c.id });
           if (c.emailHash) await this.claim(writes, keys.candidateEmail(c.emailHash), 'candidates.email_hash', { candidateId: c.id });
           candidatesCreated.add(c.id);
@@ -132,8 +132,8 @@ export class DynamoCohorts {
         const record: Ordered<GroupRecord> = { ...g, createdAt: at, ord: ord++ };
         groups.set(g.id, record);
         writes.push(
-          { mode: 'create', item: recordItem(keys.group(g.cohortId, g.id), 'group', record) },
-          { mode: 'create', item: recordItem(keys.groupRef(g.id), 'group-ref', { cohortId: g.cohortId }) },
+          { mode: 'once', item: recordItem(keys.group(g.cohortId, g.id), 'group', record) },
+          { mode: 'once', item: recordItem(keys.groupRef(g.id), 'group-ref', { cohortId: g.cohortId }) },
         );
         result.groupsCreated += 1;
       }
@@ -297,7 +297,7 @@ export class DynamoCohorts {
 
   private async claim(writes: Write[], key: { pk: string; sk: string }, constraint: string, record: object): Promise<void> {
     if (await this.access.get(key)) throw new ConstraintViolationError(constraint, `UNIQUE constraint failed: ${constraint}`);
-    writes.push({ mode: 'create', item: recordItem(key, 'claim', record) });
+    writes.push({ mode: 'once', item: recordItem(key, 'claim', record) });
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { randomBytes, randomInt } from 'node:crypto';
+import type { BadgeSettingsRecord, BadgeStore } from '../badge-types';
 import type { BlobStore } from '../blobs/blob-store';
 import type {
   BulkItemRecord,
@@ -26,7 +27,7 @@ import type {
   NewCohort,
   ProgrammeRecord,
 } from '../cohort-types';
-import { ConcurrentModificationError, ConstraintViolationError, DuplicateFinalRunError, NotFoundError, StoreError } from '../errors';
+import { ConcurrentModificationError, ConstraintViolationError, DuplicateFinalRunError, DuplicateRunIdError, NotFoundError, StoreError } from '../errors';
 import { verifyBundleHash } from '../evidence-hash';
 import {
   ATTEMPT_STATES,
@@ -76,7 +77,7 @@ export interface DynamoDbStoreOptions {
 type StoredRun = GradingRunRecord & { seq: number };
 type StoredStatusList = StatusListRecord & { allocated: number };
 
-export class DynamoDbStore implements Store, AccessStore, CohortStore {
+export class DynamoDbStore implements Store, AccessStore, CohortStore, BadgeStore {
   readonly tableName: string;
   readonly blobs: BlobStore;
   private readonly client: DynamoDBClient;
@@ -128,7 +129,7 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
       const existing = await this.access.getRecord<CandidateRecord>(keys.candidate(candidate.id));
       if (existing) return { unchanged: existing };
       const record: CandidateRecord = { id: candidate.id, subjectId: candidate.subjectId, emailHash: candidate.emailHash, createdAt: at };
-      const writes: Write[] = [create(keys.candidate(record.id), 'candidate', record)];
+      const writes: Write[] = [once(keys.candidate(record.id), 'candidate', record)];
       await this.claim(writes, keys.candidateSubject(record.subjectId), 'candidates.subject_id', { candidateId: record.id });
       if (record.emailHash) await this.claim(writes, keys.candidateEmail(record.emailHash), 'candidates.email_hash', { candidateId: record.id });
       return { writes, result: record };
@@ -207,12 +208,14 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
     // Content-addressed and idempotent: a bundle stored for a change that is then refused is harmless.
     await this.blobs.put(run.bundle);
     return this.commit<GradingRunRecord>(audit, async ({ seq, at }) => {
-      if (!(await this.access.get(keys.attempt(run.attemptId)))) {
+      const key = run.scope === 'final' ? keys.finalRun(run.attemptId, run.round, run.taskId) : keys.progressRun(run.attemptId, run.id);
+      // One round trip for everything the decision reads.
+      const [attemptItem, runIdClaim, existingRun] = await this.access.getMany([keys.attempt(run.attemptId), keys.runId(run.id), key]);
+      if (!attemptItem) {
         throw new ConstraintViolationError('grading_runs.attempt_id', `run ${run.id} names attempt ${run.attemptId}, which does not exist (FOREIGN KEY)`);
       }
-      if (await this.access.get(keys.runId(run.id))) throw new ConstraintViolationError('grading_runs.id', `grading run ${run.id} already exists`);
-      const key = run.scope === 'final' ? keys.finalRun(run.attemptId, run.round, run.taskId) : keys.progressRun(run.attemptId, run.id);
-      if (run.scope === 'final' && (await this.access.get(key))) throw new DuplicateFinalRunError(run.attemptId, run.round, run.taskId);
+      if (run.scope === 'final' && existingRun) throw new DuplicateFinalRunError(run.attemptId, run.round, run.taskId);
+      if (runIdClaim || existingRun) throw new DuplicateRunIdError(run.id);
       const record: GradingRunRecord = {
         id: run.id,
         attemptId: run.attemptId,
@@ -226,8 +229,8 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
         finishedAt: run.finishedAt,
       };
       const stored: StoredRun = { ...record, seq };
-      const writes: Write[] = [create(key, 'grading-run', stored), create(keys.runId(run.id), 'run-id', { attemptId: run.attemptId, key })];
-      if (attemptUpdate) writes.push(attemptWrite(await this.patchedAttempt(attemptUpdate, at), 'replace'));
+      const writes: Write[] = [once(key, 'grading-run', stored), once(keys.runId(run.id), 'run-id', { attemptId: run.attemptId, key })];
+      if (attemptUpdate) writes.push(attemptWrite(await this.patchedAttempt(attemptUpdate, at, recordOf<AttemptRecord>(attemptItem)), 'replace'));
       return { writes, result: record };
     });
   }
@@ -252,9 +255,9 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
       throw new StoreError(`A status list must hold at least ${MIN_STATUS_LIST_BITS} bits, in whole bytes; got ${sizeBits}.`);
     }
     return this.commit<StatusAllocation>(audit, async ({ at }) => {
-      const existing = await this.getStatusAllocation(request.attemptId);
-      if (existing) return { unchanged: existing };
-      if (!(await this.access.get(keys.attempt(request.attemptId)))) {
+      const [existing, attempt] = await this.access.getMany([keys.allocation(request.attemptId), keys.attempt(request.attemptId)]);
+      if (existing) return { unchanged: recordOf<StatusAllocation>(existing) };
+      if (!attempt) {
         throw new ConstraintViolationError('status_allocations.attempt_id', `attempt ${request.attemptId} does not exist (FOREIGN KEY)`);
       }
       const writes: Write[] = [];
@@ -280,8 +283,8 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
         // The per-list counter: a list never hands out more indexes than it has bits.
         { mode: latest === list ? 'replace' : 'create', item: recordItem(keys.statusList(list.id), 'status-list', { ...list, allocated: list.allocated + 1 }) },
         // The per-index claim: created only if absent, so no index is ever handed out twice.
-        create(keys.statusIndex(list.id, index), 'status-index', { attemptId: request.attemptId, credentialId: request.credentialId }),
-        create(keys.allocation(request.attemptId), 'status-allocation', allocation),
+        once(keys.statusIndex(list.id, index), 'status-index', { attemptId: request.attemptId, credentialId: request.credentialId }),
+        once(keys.allocation(request.attemptId), 'status-allocation', allocation),
       );
       return { writes, result: allocation, auditData: { statusList: list.url, statusIndex: index } };
     });
@@ -317,9 +320,17 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
     audit: AuditInput,
   ): Promise<{ credential: CredentialRecord; created: boolean }> {
     return this.commit<{ credential: CredentialRecord; created: boolean }>(audit, async ({ at }) => {
-      const existing = await this.getCredentialByAttempt(credential.attemptId);
+      const [pointerItem, allocationItem, attemptItem, issuerKey, credentialItem] = await this.access.getMany([
+        keys.attemptCredential(credential.attemptId),
+        keys.allocation(credential.attemptId),
+        keys.attempt(credential.attemptId),
+        keys.issuerKey(credential.kid),
+        keys.credential(credential.id),
+      ]);
+      const pointer = pointerItem && recordOf<{ credentialId: string }>(pointerItem);
+      const existing = pointer && (await this.getCredential(pointer.credentialId));
       if (existing) return { unchanged: { credential: existing, created: false } };
-      const allocation = await this.getStatusAllocation(credential.attemptId);
+      const allocation = allocationItem && recordOf<StatusAllocation>(allocationItem);
       if (
         !allocation ||
         allocation.credentialId !== credential.id ||
@@ -330,13 +341,13 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
           `Credential ${credential.id} does not match the status-list allocation of attempt ${credential.attemptId}; allocate first and sign with the allocated id and index.`,
         );
       }
-      const attempt = await this.getAttempt(credential.attemptId);
+      const attempt = attemptItem && recordOf<AttemptRecord>(attemptItem);
       if (!attempt) throw new NotFoundError('attempt', credential.attemptId);
-      if (!(await this.access.get(keys.issuerKey(credential.kid)))) {
+      if (!issuerKey) {
         throw new ConstraintViolationError('credentials.kid', `credential ${credential.id} names issuer key ${credential.kid}, which is not registered (FOREIGN KEY)`);
       }
-      if (await this.access.get(keys.credential(credential.id))) throw new ConstraintViolationError('credentials.id', `credential ${credential.id} already exists`);
-      const next = await this.patchedAttempt(attemptUpdate, at);
+      if (credentialItem) throw new ConstraintViolationError('credentials.id', `credential ${credential.id} already exists`);
+      const next = await this.patchedAttempt(attemptUpdate, at, attempt);
       const record: CredentialRecord = {
         id: credential.id,
         attemptId: credential.attemptId,
@@ -355,7 +366,7 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
       const writes: Write[] = [
         attemptWrite(next, 'replace'),
         credentialWrite(record, 'create'),
-        create(keys.attemptCredential(record.attemptId), 'attempt-credential', { credentialId: record.id }),
+        once(keys.attemptCredential(record.attemptId), 'attempt-credential', { credentialId: record.id }),
       ];
       return { writes, result: { credential: record, created: true } };
     });
@@ -385,10 +396,28 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
       return {
         writes: [
           credentialWrite(revoked, 'replace'),
-          create(keys.revocation(revoked.statusListId, revoked.statusIndex), 'revocation', { index: revoked.statusIndex, credentialId: id }),
+          once(keys.revocation(revoked.statusListId, revoked.statusIndex), 'revocation', { index: revoked.statusIndex, credentialId: id }),
         ],
         result: revoked,
       };
+    });
+  }
+
+  // ── badge settings ──────────────────────────────────────────────────────────────────────────
+
+  async getBadgeSettings(credentialId: string): Promise<BadgeSettingsRecord | undefined> {
+    return this.access.getRecord<BadgeSettingsRecord>(keys.badgeSettings(credentialId));
+  }
+
+  async setBadgeShownName(credentialId: string, shownName: string | null, audit: AuditInput): Promise<BadgeSettingsRecord> {
+    return this.commit<BadgeSettingsRecord>(audit, async ({ at }) => {
+      // SqliteStore's CHECK on badge_settings.shown_name.
+      if (shownName !== null && !([...shownName].length >= 1 && [...shownName].length <= 80)) {
+        throw new ConstraintViolationError('badge_settings.shown_name', 'CHECK constraint failed: a shown name has 1 to 80 characters');
+      }
+      if (!(await this.access.get(keys.credential(credentialId)))) throw new NotFoundError('credential', credentialId);
+      const record: BadgeSettingsRecord = { credentialId, shownName, updatedAt: at };
+      return { writes: [{ mode: 'replace', item: recordItem(keys.badgeSettings(credentialId), 'badge-settings', record) }], result: record };
     });
   }
 
@@ -399,7 +428,7 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
       const existing = await this.getIssuerKey(key.kid);
       if (existing) return { unchanged: existing };
       const record: IssuerKeyRecord = { kid: key.kid, issuerId: key.issuerId, alg: key.alg, publicJwk: key.publicJwk, createdAt: at, retiredAt: null };
-      return { writes: [create(keys.issuerKey(key.kid), 'issuer-key', record)], result: record };
+      return { writes: [once(keys.issuerKey(key.kid), 'issuer-key', record)], result: record };
     });
   }
 
@@ -719,12 +748,13 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
   /** Adds a uniqueness claim to `writes`, refusing the change when the value is taken. */
   private async claim(writes: Write[], key: Key, constraint: string, record: object): Promise<void> {
     if (await this.access.get(key)) throw new ConstraintViolationError(constraint, `UNIQUE constraint failed: ${constraint}`);
-    writes.push(create(key, 'claim', record));
+    writes.push(once(key, 'claim', record));
   }
 
   /** The attempt after a compare-and-set update, checked against the same rules as SqliteStore's schema. */
-  private async patchedAttempt({ attemptId, expectedVersion, patch }: AttemptUpdate, at: string): Promise<AttemptRecord> {
-    const current = await this.getAttempt(attemptId);
+  private async patchedAttempt({ attemptId, expectedVersion, patch }: AttemptUpdate, at: string, read?: AttemptRecord): Promise<AttemptRecord> {
+    // `read`: this attempt as the same decision already read it (strongly consistent, at the same log head).
+    const current = read?.id === attemptId ? read : await this.getAttempt(attemptId);
     if (!current) throw new NotFoundError('attempt', attemptId);
     if (current.version !== expectedVersion) throw new ConcurrentModificationError(attemptId, expectedVersion, current.version);
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
@@ -748,8 +778,9 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore {
   }
 }
 
-function create(key: Key, type: string, record: object): Write {
-  return { mode: 'create', item: recordItem(key, type, record) };
+/** A record created once and never changed or deleted afterwards (see Write's `once`). */
+function once(key: Key, type: string, record: object): Write {
+  return { mode: 'once', item: recordItem(key, type, record) };
 }
 
 function attemptWrite(a: AttemptRecord, mode: Write['mode']): Write {

@@ -4,7 +4,7 @@
  * audit entry that last wrote it) and `rec`, the record itself as JSON, so every field comes back
  * with its exact type and nulls.
  */
-import { GetItemCommand, QueryCommand, ScanCommand, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, BatchWriteItemCommand, GetItemCommand, QueryCommand, ScanCommand, type BatchGetItemCommandOutput, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { pad, toItem, type Item } from './marshal';
 
 export interface Key {
@@ -31,6 +31,7 @@ export const keys = {
   statusIndex: (listId: number, index: number): Key => ({ pk: `SLIST#${listId}`, sk: `IDX#${pad(index, 10)}` }),
   revocation: (listId: number, index: number): Key => ({ pk: `SLISTREV#${listId}`, sk: pad(index, 10) }),
   credential: (id: string): Key => ({ pk: `CRED#${id}`, sk: '#' }),
+  badgeSettings: (credentialId: string): Key => ({ pk: `CRED#${credentialId}`, sk: 'BADGE' }),
   issuerKey: (kid: string): Key => ({ pk: 'ISSUERKEY', sk: kid }),
   adminToken: (id: string): Key => ({ pk: `ADMTOK#${id}`, sk: '#' }),
   adminTokenHash: (hash: string): Key => ({ pk: `ADMTOKHASH#${hash}`, sk: '#' }),
@@ -87,6 +88,37 @@ export class TableAccess {
   async get(key: Key): Promise<Item | undefined> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: toItem({ ...key }), ConsistentRead: true }));
     return out.Item;
+  }
+
+  /**
+   * Several items by key in as few round trips as BatchGetItem allows (100 keys a request),
+   * strongly consistent; answers in the order asked, undefined where there is no item.
+   */
+  async getMany(wanted: readonly Key[]): Promise<Array<Item | undefined>> {
+    const found = new Map<string, Item>();
+    const unique = [...new Map(wanted.map((k) => [keyId(k), k])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Item[] | undefined = unique.slice(i, i + 100).map((k) => toItem({ ...k }));
+      for (let round = 0; pending && pending.length > 0; round += 1) {
+        if (round > 0) await pause(round);
+        const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.tableName] ?? []) found.set(keyId({ pk: String(item.pk?.S), sk: String(item.sk?.S) }), item);
+        pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return wanted.map((k) => found.get(keyId(k)));
+  }
+
+  /** Puts items unconditionally, 25 a request (BatchWriteItem), until none is left unprocessed. */
+  async putMany(items: readonly Item[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; pending.length > 0; round += 1) {
+        if (round > 0) await pause(round);
+        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = (out.UnprocessedItems?.[this.tableName] ?? []).filter((r) => r.PutRequest?.Item).map((r) => ({ PutRequest: { Item: r.PutRequest!.Item! } }));
+      }
+    }
   }
 
   async getRecord<T>(key: Key): Promise<T | undefined> {
@@ -163,6 +195,13 @@ export class TableAccess {
     } while (start && (limit === undefined || items.length < limit));
     return items;
   }
+}
+
+const keyId = (k: Key): string => `${k.pk}\u0000${k.sk}`;
+
+/** Unprocessed batch items are retried after a growing, jittered pause (AWS's advice for batch operations). */
+function pause(round: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** round)));
 }
 
 export function isConditionalCheckFailed(e: unknown): boolean {

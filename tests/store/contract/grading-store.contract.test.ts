@@ -1,4 +1,4 @@
-import { ConcurrentModificationError, ConstraintViolationError, DuplicateFinalRunError, EvidenceHashMismatchError, NotFoundError } from '../../../src/store/errors';
+import { ConcurrentModificationError, ConstraintViolationError, DuplicateFinalRunError, DuplicateRunIdError, EvidenceHashMismatchError, NotFoundError } from '../../../src/store/errors';
 import { canonicalJson } from '../../../src/store/canonical-json';
 import { bundleOf } from '../../attempts/support/fixtures';
 import { describeEachBackend } from './backends';
@@ -146,6 +146,7 @@ describeEachBackend('Store contract: candidates, attempts, grading runs, evidenc
       const { store } = ctx();
       await seedAttempt(store);
       await store.recordGradingRun(finalRun(), audit('grading.final-run'));
+      await expect(store.recordGradingRun(finalRun(), audit('grading.final-run'))).rejects.toBeInstanceOf(DuplicateFinalRunError);
       const duplicate = store.recordGradingRun(finalRun({ id: 'run-2' }), audit('grading.final-run'));
       await expect(duplicate).rejects.toBeInstanceOf(DuplicateFinalRunError);
       await expect(duplicate).rejects.toMatchObject({ attemptId: 'att-1', round: 1, taskId: 'task-a' });
@@ -163,6 +164,32 @@ describeEachBackend('Store contract: candidates, attempts, grading runs, evidenc
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DuplicateFinalRunError);
       expect(await store.listGradingRuns('att-1', { scope: 'final' })).toHaveLength(1);
+    });
+
+    // Queued progress jobs are deduplicated by their run id (derived from the job id): the store must hold it.
+    it('refuses a second run with an id already recorded, whatever its scope or task, and records nothing for it', async () => {
+      const { store } = ctx();
+      await seedAttempt(store);
+      await store.recordGradingRun(finalRun({ id: 'run-p', scope: 'progress', round: 0 }), audit('grading.progress-run'));
+      const entries = (await store.listAudit()).length;
+      const again = store.recordGradingRun(finalRun({ id: 'run-p', scope: 'progress', round: 0, bundle: bundleOf({ again: 1 }) }), audit('grading.progress-run'));
+      await expect(again).rejects.toBeInstanceOf(DuplicateRunIdError);
+      await expect(again).rejects.toMatchObject({ runId: 'run-p' });
+      await expect(store.recordGradingRun(finalRun({ id: 'run-p', scope: 'progress', round: 0, taskId: 'task-b' }), audit('grading.progress-run'))).rejects.toBeInstanceOf(DuplicateRunIdError);
+      await expect(store.recordGradingRun(finalRun({ id: 'run-p', scope: 'final', round: 1, taskId: 'task-b' }), audit('grading.final-run'))).rejects.toBeInstanceOf(DuplicateRunIdError);
+      expect((await store.listGradingRuns('att-1')).map((r) => `${r.id}:${r.scope}:${r.taskId}`)).toEqual(['run-p:progress:task-a']);
+      expect(await store.listAudit()).toHaveLength(entries);
+    });
+
+    it('records one of several concurrent progress runs with the same id from separate handles', async () => {
+      const { store, another } = ctx();
+      await seedAttempt(store);
+      const handles = [store, another(), another()];
+      const results = await Promise.allSettled(handles.map((h) => h.recordGradingRun(finalRun({ id: 'run-dup', scope: 'progress', round: 0 }), audit('grading.progress-run'))));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DuplicateRunIdError);
+      expect(await store.listGradingRuns('att-1')).toHaveLength(1);
+      expect((await store.listAudit()).filter((e) => e.action === 'grading.progress-run')).toHaveLength(1);
     });
 
     it('refuses a run for an attempt that does not exist', async () => {
