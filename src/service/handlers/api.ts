@@ -48,6 +48,6 @@ export function createApiHandler(deps: ApiDependencies): HttpApiHandler {
 
 export const handler: HttpApiHandler = createApiHandler({
   store: () => serviceStore(),
-  catalog: () => (require('../../catalog/load') as typeof import('../../catalog/load')).loadCatalog(), // eslint-disable-line @typescript-eslint/no-require-imports
+  catalog: () => (require('../../catalog/service-catalog') as typeof import('../../catalog/service-catalog')).serviceCatalog(), // eslint-disable-line @typescript-eslint/no-require-imports
   env: process.env,
 });

@@ -254,18 +254,21 @@ export function defaultLifecycleDependencies(env: NodeJS.ProcessEnv = process.en
     return { attemptId: attempt.id, accountId: attempt.sandbox.accountId, region, pool: pool(), ...(adminRoleName ? { adminRoleName } : {}) };
   };
   let catalog: Catalog | undefined;
+  const serviceCatalog = (): Catalog => (catalog ??= (require('../../catalog/service-catalog') as typeof import('../../catalog/service-catalog')).serviceCatalog()); // eslint-disable-line @typescript-eslint/no-require-imports
   let sfn: import('@aws-sdk/client-sfn').SFNClient | undefined;
   let tokens: SubmitTokens | undefined;
   return {
     store: () => serviceStore(env),
-    catalog: () => (catalog ??= (require('../../catalog/load') as typeof import('../../catalog/load')).loadCatalog()), // eslint-disable-line @typescript-eslint/no-require-imports
+    catalog: serviceCatalog,
     now: () => new Date(),
     async deploySandbox(attempt) {
       const where = target(attempt);
       if (!where || attempt.sandbox.kind !== 'aws') return;
       const { synthSandbox } = require('../../sandbox/synth') as typeof import('../../sandbox/synth'); // eslint-disable-line @typescript-eslint/no-require-imports
       const { deploySandbox } = require('../../sandbox/deploy') as typeof import('../../sandbox/deploy'); // eslint-disable-line @typescript-eslint/no-require-imports
-      const synth = synthSandbox(attempt.taskIds, attempt.id, undefined, {
+      // Task definitions from the service's catalog (a bundle has no tasks/ folder to look ids up in).
+      const tasks = attempt.taskIds.map((id) => serviceCatalog().get(id).task);
+      const synth = synthSandbox(tasks, attempt.id, undefined, {
         externalId: attempt.sandbox.externalId,
         ...(env[SERVICE_STACK_ENV.graderPrincipal] ? { graderPrincipalArn: env[SERVICE_STACK_ENV.graderPrincipal] } : {}),
         timeLimitMinutes: Math.max(1, Math.ceil((attempt.timeLimitSeconds ?? 60) / 60)),

@@ -10,7 +10,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { assessmentRule } from '../../attempts/assessment-rule';
 import { createGrade, issuerEvidenceSigner } from '../../attempts/grading';
 import { everyTaskMustPass } from '../../attempts/types';
-import { loadCatalog } from '../../catalog/load';
+import { serviceCatalog } from '../../catalog/service-catalog';
 import { assessmentIssuance } from '../../credentials/assessment-achievement';
 import { issueCredential } from '../../credentials/issue';
 import { hasIssuer, loadIssuer } from '../../credentials/issuer-keys';
@@ -61,7 +61,7 @@ export async function workerDepsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   const config = workerConfigFromEnv(env);
   const log: WorkerLog = (entry) => console.log(JSON.stringify(entry));
   const store = openConfiguredStore(config.store);
-  const catalog = loadCatalog();
+  const catalog = serviceCatalog();
   // The issuer key lives in the data directory (SKILLPROOF_HOME) whichever store is used; without
   // one, evidence is stored unsigned and passed attempts wait, graded, for `credential issue`.
   const dataDir = resolveDataDir({ env });
