@@ -28,4 +28,19 @@ export const SERVICE_STACK_ENV = {
   graderPrincipal: 'SKILLPROOF_GRADER_PRINCIPAL',
   /** The address people reach the portal at (share links, Secure cookies); default: the API's own. */
   publicUrl: 'SKILLPROOF_PUBLIC_URL',
+  /** The issuer's signing key: the ARN of an AWS KMS key, ECC_NIST_P256 for SIGN_VERIFY (src/credentials/kms-signer.ts). */
+  issuerKeyId: 'SKILLPROOF_ISSUER_KEY_ID',
+  /** The issuer's id credentials name (did:web:… or an https URL), set with the key. */
+  issuerId: 'SKILLPROOF_ISSUER_ID',
+  /** The issuer's display name (default SkillProof). */
+  issuerName: 'SKILLPROOF_ISSUER_NAME',
 } as const;
+
+/**
+ * The final grading task's HeartbeatSeconds in the lifecycle (a `GradeTask` that hears nothing for
+ * this long times out and its job is sent again), and how often the worker sends SendTaskHeartbeat
+ * while it grades such a job: well inside it, so a heartbeat lost to a throttle or a slow call is
+ * followed by others before the task times out.
+ */
+export const GRADING_HEARTBEAT_SECONDS = 30 * 60;
+export const WORKER_HEARTBEAT_INTERVAL_SECONDS = 5 * 60;

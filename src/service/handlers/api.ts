@@ -9,6 +9,7 @@ import type { Catalog } from '../../catalog/load';
 import type { ServerOptions } from '../../server/app';
 import { SERVICE_STACK_ENV } from '../stack-contract';
 import { httpApiHandler, type HttpApiHandler } from './http-api-adapter';
+import type { ServiceClients } from '../portal-mode';
 import { serviceStore, type ServiceStore } from './store';
 
 export interface ApiDependencies {
@@ -17,6 +18,8 @@ export interface ApiDependencies {
   env: NodeJS.ProcessEnv;
   /** Extra server options (tests: a clock, a log sink). */
   server?: Partial<ServerOptions>;
+  /** The AWS clients of service mode (tests: mocked); default: made from the environment. */
+  clients?: () => ServiceClients;
 }
 
 /** The address people reach the portal at: the configured one, else the API's own https domain. */
@@ -29,17 +32,21 @@ export function createApiHandler(deps: ApiDependencies): HttpApiHandler {
   return httpApiHandler(async (event) => {
     const { createPortalServer } = require('../../server/app') as typeof import('../../server/app'); // eslint-disable-line @typescript-eslint/no-require-imports
     const { parsePool } = require('../../sandbox/session') as typeof import('../../sandbox/session'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const { servicePortalOptions } = require('../portal-mode') as typeof import('../portal-mode'); // eslint-disable-line @typescript-eslint/no-require-imports
     const region = deps.env.AWS_REGION;
+    const store = await deps.store();
     const { server } = createPortalServer({
-      // The issuer's key is not read from a data directory in the service yet (docs/service.md, not yet done).
+      // Nothing is kept in a data directory in the service: the issuer's key is in KMS (servicePortalOptions).
       dataDir: join(tmpdir(), 'skillproof'),
-      store: await deps.store(),
+      store,
       catalog: deps.catalog(),
       publicUrl: publicUrlOf(event, deps.env),
       // The adapter is the only peer; it passes on the client address API Gateway saw.
       trustProxy: ['127.0.0.1'],
       pool: parsePool(deps.env[SERVICE_STACK_ENV.sandboxPool]),
       ...(region ? { region } : {}),
+      // Service mode (the stack sets the lifecycle's ARN): start and wake lifecycles, queue progress checks, sign with KMS.
+      ...servicePortalOptions(deps.env, async () => store, deps.clients),
       ...deps.server,
     });
     return server;
