@@ -8,16 +8,9 @@ import type { Issuer } from '../credentials/issuer-keys';
 import type { Store } from '../store/types';
 import { SERVICE_STACK_ENV } from './stack-contract';
 
-export class ServiceIssuerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServiceIssuerError';
-  }
-}
-
 /**
- * The service's issuer, or undefined when the environment names no key (credentials then wait for an
- * administrator). A failure (KMS unreachable) is thrown and tried again on the next call.
+ * The service's issuer, or undefined when the environment names no key or no issuer id (credentials
+ * then wait for an administrator, once one is configured). A failure (KMS unreachable) is thrown and tried again on the next call.
  */
 export function serviceIssuerSource(env: NodeJS.ProcessEnv, store: () => Promise<Store>, kms?: () => Pick<KMSClient, 'send'>): () => Promise<Issuer | undefined> {
   let loaded: Promise<Issuer | undefined> | undefined;
@@ -25,8 +18,10 @@ export function serviceIssuerSource(env: NodeJS.ProcessEnv, store: () => Promise
     (loaded ??= (async () => {
       const keyId = env[SERVICE_STACK_ENV.issuerKeyId];
       if (!keyId) return undefined;
+      // A key without an issuer id signs nothing: credentials keep their issuer id for life, so the
+      // stack never makes one up (ServiceStackProps.issuerId or publicUrl sets it).
       const id = env[SERVICE_STACK_ENV.issuerId];
-      if (!id) throw new ServiceIssuerError(`${SERVICE_STACK_ENV.issuerKeyId} is set but ${SERVICE_STACK_ENV.issuerId} is not: credentials must name their issuer`);
+      if (!id) return undefined;
       /* eslint-disable @typescript-eslint/no-require-imports */
       const { kmsSigner } = require('../credentials/kms-signer') as typeof import('../credentials/kms-signer');
       const { remoteIssuer } = require('../credentials/issuer-keys') as typeof import('../credentials/issuer-keys');

@@ -189,8 +189,8 @@ export function createLifecycleHandler(deps: LifecycleDependencies): (event: Lif
       }
       const issuer = await deps.issuer();
       if (!issuer) {
-        await store.appendAudit({ actor: ACTOR, action: 'credential.issue-deferred', subject: attempt.id, data: { reason: 'no issuer key in the service' } });
-        return { issued: false, reason: 'no issuer key in the service; an administrator issues the credential' };
+        await store.appendAudit({ actor: ACTOR, action: 'credential.issue-deferred', subject: attempt.id, data: { reason: 'no issuer in the service (its key, or the issuer id)' } });
+        return { issued: false, reason: 'no issuer in the service (its key, or the issuer id); an administrator issues the credential once one is configured' };
       }
       const { issueCredential } = require('../../credentials/issue') as typeof import('../../credentials/issue'); // eslint-disable-line @typescript-eslint/no-require-imports
       const { assessmentIssuance } = require('../../credentials/assessment-achievement') as typeof import('../../credentials/assessment-achievement'); // eslint-disable-line @typescript-eslint/no-require-imports
@@ -289,8 +289,8 @@ export function defaultLifecycleDependencies(env: NodeJS.ProcessEnv = process.en
       const { freezeSandbox } = require('../../sandbox/operations') as typeof import('../../sandbox/operations'); // eslint-disable-line @typescript-eslint/no-require-imports
       await freezeSandbox(where);
     },
-    // The service keeps no issuer key yet (docs/service.md): credentials are issued by an administrator.
-    issuer: async () => undefined,
+    // The issuer's KMS key (SERVICE_STACK_ENV.issuerKeyId); without one, an administrator issues credentials.
+    issuer: (require('../issuer') as typeof import('../issuer')).serviceIssuerSource(env, () => serviceStore(env)), // eslint-disable-line @typescript-eslint/no-require-imports
     submitTokens() {
       if (tokens) return tokens;
       const spec = env[SERVICE_ENV.store] ?? '';
