@@ -37,10 +37,13 @@ export const SERVICE_STACK_ENV = {
 } as const;
 
 /**
- * The final grading task's HeartbeatSeconds in the lifecycle (a `GradeTask` that hears nothing for
- * this long times out and its job is sent again), and how often the worker sends SendTaskHeartbeat
- * while it grades such a job: well inside it, so a heartbeat lost to a throttle or a slow call is
- * followed by others before the task times out.
+ * The final grading task's HeartbeatSeconds in the lifecycle: a `GradeTask` that hears nothing for
+ * this long times out and its job is sent again (twice, then the attempt is recorded incomplete).
  */
 export const GRADING_HEARTBEAT_SECONDS = 30 * 60;
-export const WORKER_HEARTBEAT_INTERVAL_SECONDS = 5 * 60;
+/**
+ * How often the worker sends SendTaskHeartbeat while it grades a job that carries a task token (and
+ * once when it picks the job up): far inside GRADING_HEARTBEAT_SECONDS, so heartbeats lost to a
+ * throttle are followed by others, and several times within the worker's 5-minute timeout.
+ */
+export const WORKER_HEARTBEAT_INTERVAL_SECONDS = 60;
