@@ -189,8 +189,8 @@ export function createLifecycleHandler(deps: LifecycleDependencies): (event: Lif
       }
       const issuer = await deps.issuer();
       if (!issuer) {
-        await store.appendAudit({ actor: ACTOR, action: 'credential.issue-deferred', subject: attempt.id, data: { reason: 'no issuer in the service (its key, or the issuer id)' } });
-        return { issued: false, reason: 'no issuer in the service (its key, or the issuer id); an administrator issues the credential once one is configured' };
+        await store.appendAudit({ actor: ACTOR, action: 'credential.issue-deferred', subject: attempt.id, data: { reason: 'no issuer key in the service, or no issuer id for it' } });
+        return { issued: false, reason: 'no issuer key in the service, or no issuer id for it; an administrator issues the credential once one is configured' };
       }
       const { issueCredential } = require('../../credentials/issue') as typeof import('../../credentials/issue'); // eslint-disable-line @typescript-eslint/no-require-imports
       const { assessmentIssuance } = require('../../credentials/assessment-achievement') as typeof import('../../credentials/assessment-achievement'); // eslint-disable-line @typescript-eslint/no-require-imports
