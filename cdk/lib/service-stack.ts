@@ -6,7 +6,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing, type Code } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel as BundleLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -40,7 +41,7 @@ import {
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { SERVICE_ENV } from '../../src/service/jobs';
-import { EVIDENCE_PREFIX, SERVICE_STACK_ENV, SERVICE_TABLE_KEYS } from '../../src/service/stack-contract';
+import { EVIDENCE_PREFIX, GRADING_HEARTBEAT_SECONDS, SERVICE_STACK_ENV, SERVICE_TABLE_KEYS } from '../../src/service/stack-contract';
 import { acknowledge, wildcardFindings } from './nag-findings';
 import { SKILLPROOF_IAM_PATH } from './sandbox-naming';
 
@@ -105,7 +106,37 @@ export interface ServiceStackProps extends StackProps {
   publicUrl?: string;
   /** Code for a function instead of an esbuild bundle of its SERVICE_ENTRIES module (undefined: bundle it). */
   code?: (entry: ServiceEntry) => Code | undefined;
+  /**
+   * The issuer id credentials name (did:web:… or an https URL); default: did:web of `publicUrl`'s host.
+   * Credentials keep it for life, so it is never derived from the API's generated URL: without either,
+   * the key exists but nothing is signed, and an administrator issues credentials once one is set.
+   */
+  issuerId?: string;
+  /** The issuer's display name (default SkillProof). */
+  issuerName?: string;
 }
+
+/**
+ * Key administration for the account (the key policy must let the account manage the key, or KMS
+ * refuses it): everything but using the key. No IAM policy in the account can grant kms:Sign on it;
+ * only the key policy's own statement for the issuing roles does.
+ */
+export const ISSUER_KEY_ADMIN_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
 
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -128,9 +159,11 @@ export class ServiceStack extends Stack {
   readonly workerFunction: NodejsFunction;
   readonly stateMachine: StateMachine;
   readonly httpApi: HttpApi;
+  /** The issuer's signing key (ES256): credentials, status lists and evidence are signed in KMS. */
+  readonly issuerKey: Key;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
-    const { poolAccountIds, adminRoleName, workerConcurrency, accountCallsPerSecond = 10, alarmEmails, publicUrl, code, ...stackProps } = props;
+    const { poolAccountIds, adminRoleName, workerConcurrency, accountCallsPerSecond = 10, alarmEmails, publicUrl, code, issuerId, issuerName, ...stackProps } = props;
     super(scope, id, { description: 'SkillProof service: portal/API, grading queue and worker, attempt lifecycle, store, evidence', analyticsReporting: false, ...stackProps });
     if (poolAccountIds.length === 0) throw new Error('poolAccountIds must name at least one sandbox account (the service assumes roles only there)');
     const badAccount = poolAccountIds.find((a) => !ACCOUNT_ID.test(a));
@@ -293,6 +326,19 @@ export class ServiceStack extends Stack {
     });
     this.httpApi = this.api(this.apiFunction);
 
+    // The functions name the key by its alias, a string known before the key exists: its ARN would make
+    // the lifecycle function depend on the key, whose policy names the API role, whose policy names the
+    // state machine, which invokes the lifecycle function.
+    const issuerKeyAlias = `alias/${this.stackName}-issuer`;
+    this.issuerKey = this.issuerSigningKey(issuerKeyAlias, [this.workerFunction.role!, this.lifecycleFunction.role!, this.apiFunction.role!]);
+    const issuer = issuerId ?? (publicUrl ? `did:web:${encodeURIComponent(new URL(publicUrl).host)}` : undefined);
+    if (issuer !== undefined && !/^(did:web:[^:#?/]+(:[^:#?/]+)*|https:\/\/[^\s]+)$/.test(issuer)) throw new Error(`issuerId must be did:web:<host>[:path] or an https URL, got "${issuer}"`);
+    for (const fn of [this.workerFunction, this.lifecycleFunction, this.apiFunction]) {
+      fn.addEnvironment(SERVICE_STACK_ENV.issuerKeyId, issuerKeyAlias);
+      if (issuer) fn.addEnvironment(SERVICE_STACK_ENV.issuerId, issuer);
+      if (issuerName) fn.addEnvironment(SERVICE_STACK_ENV.issuerName, issuerName);
+    }
+
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'The portal and API (until a custom domain is mapped)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: `The store: --store dynamodb:<this>` });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.evidenceBucket.bucketName, description: 'Evidence bundles, by sha256' });
@@ -300,6 +346,37 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'LifecycleStateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'The attempt lifecycle' });
     new CfnOutput(this, 'OperationsTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms: dead letters, grading backlog, lifecycle failures' });
     Tags.of(this).add('skillproof:component', 'service');
+  }
+
+  /**
+   * The issuer's key: ECC_NIST_P256 for SIGN_VERIFY (ES256), retained (issued credentials must stay
+   * verifiable against its public key). Its key policy alone decides who signs: the issuing roles may
+   * kms:Sign, only ECDSA_SHA_256 over a digest (how src/credentials/kms-signer.ts signs), and read the
+   * public key for the JWKS. The API is one of them: it signs status lists on request and the
+   * credentials an administrator issues. Asymmetric keys have no automatic rotation in KMS.
+   */
+  private issuerSigningKey(alias: string, signers: IRole[]): Key {
+    return new Key(this, 'IssuerKey', {
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      alias,
+      description: 'SkillProof issuer: signs credentials, status lists and evidence (ES256)',
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(30),
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({ sid: 'KeyAdministration', principals: [new AccountRootPrincipal()], actions: ISSUER_KEY_ADMIN_ACTIONS, resources: ['*'] }),
+          new PolicyStatement({
+            sid: 'IssuerSigns',
+            principals: signers,
+            actions: ['kms:Sign'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' } },
+          }),
+          new PolicyStatement({ sid: 'PublishPublicKey', principals: signers, actions: ['kms:GetPublicKey'], resources: ['*'] }),
+        ],
+      }),
+    });
   }
 
   /** Evidence objects only: bundles are named by their sha256, so the names are not known in advance. */
@@ -490,7 +567,8 @@ export class ServiceStack extends Stack {
         enqueuedAt: JsonPath.stringAt('$$.State.EnteredTime'),
         taskToken: JsonPath.taskToken,
       }),
-      heartbeatTimeout: Timeout.duration(Duration.minutes(30)),
+      // The worker sends SendTaskHeartbeat well inside this while it grades (WORKER_HEARTBEAT_INTERVAL_SECONDS).
+      heartbeatTimeout: Timeout.duration(Duration.seconds(GRADING_HEARTBEAT_SECONDS)),
       taskTimeout: Timeout.duration(Duration.hours(2)),
     });
     gradeTask.addRetry({ errors: [Errors.TIMEOUT, Errors.HEARTBEAT_TIMEOUT, 'SQS.SdkClientException', 'SQS.AmazonSQSException'], maxAttempts: 2, interval: Duration.seconds(30), backoffRate: 2 });

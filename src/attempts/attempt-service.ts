@@ -216,21 +216,31 @@ export class AttemptService {
    */
   async submit(id: string, options: ActorOption & { rule?: AssessmentRule } = {}): Promise<AttemptRecord> {
     const actor = options.actor ?? 'system';
-    let attempt = await this.expireIfOverdue(id);
+    return this.finishFinalRound(await this.markSubmitted(id, { actor }), options.rule ?? everyTaskMustPass, actor);
+  }
+
+  /**
+   * The submit transition alone (a new final round), or the attempt as it is when already submitted;
+   * nothing is frozen or graded. The service's lifecycle (Step Functions) does the rest.
+   */
+  async markSubmitted(id: string, options: ActorOption = {}): Promise<AttemptRecord> {
+    const attempt = await this.expireIfOverdue(id);
     if (attempt.state === 'expired' && attempt.expiresAt) {
       throw new IllegalTransitionError(attempt.id, attempt.state, null, 'submit', `the time limit passed at ${attempt.expiresAt}`);
     }
-    if (attempt.state !== 'submitted') {
-      attempt = await this.transition(attempt, 'submit', { submittedAt: this.now().toISOString(), finalRound: attempt.finalRound + 1 }, actor);
-    }
-    return this.finishFinalRound(attempt, options.rule ?? everyTaskMustPass, actor);
+    if (attempt.state === 'submitted') return attempt;
+    return this.transition(attempt, 'submit', { submittedAt: this.now().toISOString(), finalRound: attempt.finalRound + 1 }, options.actor ?? 'system');
   }
 
   /** Admin: re-runs the final grading of an incomplete attempt (failed and passed are final). */
   async regrade(id: string, options: { actor: string; rule?: AssessmentRule }): Promise<AttemptRecord> {
+    return this.finishFinalRound(await this.requestRegrade(id, options), options.rule ?? everyTaskMustPass, options.actor);
+  }
+
+  /** The regrade transition alone: the attempt submitted again, in a new final round, not yet graded. */
+  async requestRegrade(id: string, options: { actor: string }): Promise<AttemptRecord> {
     const graded = await this.get(id);
-    const attempt = await this.transition(graded, 'regrade', { result: null, gradedAt: null, finalRound: graded.finalRound + 1 }, options.actor);
-    return this.finishFinalRound(attempt, options.rule ?? everyTaskMustPass, options.actor);
+    return this.transition(graded, 'regrade', { result: null, gradedAt: null, finalRound: graded.finalRound + 1 }, options.actor);
   }
 
   async cancel(id: string, options: ActorOption & { reason?: string } = {}): Promise<AttemptRecord> {

@@ -93,19 +93,61 @@ export function loadEntry(root: string, folder: string): CatalogEntry {
   const taskDir = join(root, 'tasks', folder);
   const taskFile = join(taskDir, 'task.ts');
   const rel = (p: string) => relative(root, p);
-  const task = validate(taskSchema, importDefault(taskFile, rel(taskFile)), rel(taskFile));
-  if (task.id !== folder) throw new DefinitionError(rel(taskFile), 'id', `is "${task.id}" but the folder is "${folder}"; they must be equal`);
-  for (const action of Object.keys(task.blueprint.grader.probeResources)) {
-    if (!task.blueprint.grader.probes.includes(action)) throw new DefinitionError(rel(taskFile), `blueprint.grader.probeResources.${action}`, `"${action}" is not one of blueprint.grader.probes`);
-  }
+  const task = validateTask(importDefault(taskFile, rel(taskFile)), folder, rel(taskFile));
   const instructionsFile = join(taskDir, task.instructions);
   if (!existsSync(instructionsFile)) throw new DefinitionError(rel(taskFile), 'instructions', `${rel(instructionsFile)} does not exist`);
 
   const graderFile = join(root, 'graders', task.track, `${task.id}.ts`);
   if (!existsSync(graderFile)) throw new DefinitionError(rel(taskFile), 'track', `expects its grader at ${rel(graderFile)}, which does not exist`);
-  const grader = validate(graderSchema, importDefault(graderFile, rel(graderFile)), rel(graderFile)) as LoadedGrader;
-  checkGraderAgainstTask(grader, task, rel(graderFile));
+  const grader = validateGrader(importDefault(graderFile, rel(graderFile)), task, rel(graderFile));
   return { task, grader, taskDir, graderFile, instructions: readFileSync(instructionsFile, 'utf8') };
+}
+
+/**
+ * Tasks, graders and assessments already imported (the generated src/catalog/bundled.ts, which a
+ * Lambda bundle carries), with each task's instructions as text. Paths are relative to `tasks/` and
+ * `graders/` as in the repository; the values are checked exactly as `loadCatalog` checks files.
+ */
+export interface CatalogModules {
+  tasks: ReadonlyArray<{ folder: string; task: unknown; grader: unknown; graderFile: string; instructionsFile: string; instructions: string }>;
+  assessments: ReadonlyArray<{ file: string; assessment: unknown }>;
+}
+
+/** A catalog from imported modules; `root` only names where they came from (error messages, `taskDir`). */
+export function catalogFromModules(root: string, modules: CatalogModules): Catalog {
+  const entries = new Map<string, CatalogEntry>();
+  for (const m of [...modules.tasks].sort((a, b) => a.folder.localeCompare(b.folder))) {
+    const taskFile = join('tasks', m.folder, 'task.ts');
+    const task = validateTask(m.task, m.folder, taskFile);
+    if (task.instructions !== m.instructionsFile) {
+      throw new DefinitionError(taskFile, 'instructions', `names ${task.instructions}, but the bundled catalog carries ${m.instructionsFile}; regenerate it (npm run catalog:bundle)`);
+    }
+    const graderFile = join('graders', task.track, `${task.id}.ts`);
+    if (m.graderFile !== graderFile) throw new DefinitionError(taskFile, 'track', `expects its grader at ${graderFile}, but the bundled catalog has ${m.graderFile}`);
+    const grader = validateGrader(m.grader, task, graderFile);
+    entries.set(task.id, { task, grader, taskDir: join(root, 'tasks', m.folder), graderFile: join(root, graderFile), instructions: m.instructions });
+  }
+  const assessments = new Map<string, AssessmentDefinition>();
+  for (const m of [...modules.assessments].sort((a, b) => a.file.localeCompare(b.file))) {
+    const a = validateAssessment(m.assessment, m.file, join('tasks', 'assessments', m.file), entries);
+    assessments.set(a.id, a);
+  }
+  return new Catalog(root, entries, assessments);
+}
+
+function validateTask(value: unknown, folder: string, rel: string): TaskDefinition {
+  const task = validate(taskSchema, value, rel);
+  if (task.id !== folder) throw new DefinitionError(rel, 'id', `is "${task.id}" but the folder is "${folder}"; they must be equal`);
+  for (const action of Object.keys(task.blueprint.grader.probeResources)) {
+    if (!task.blueprint.grader.probes.includes(action)) throw new DefinitionError(rel, `blueprint.grader.probeResources.${action}`, `"${action}" is not one of blueprint.grader.probes`);
+  }
+  return task;
+}
+
+function validateGrader(value: unknown, task: TaskDefinition, rel: string): LoadedGrader {
+  const grader = validate(graderSchema, value, rel) as LoadedGrader;
+  checkGraderAgainstTask(grader, task, rel);
+  return grader;
 }
 
 /** Loads `tasks/assessments/*.ts`: each names tasks of its own track that exist. */
@@ -116,18 +158,23 @@ export function loadAssessments(root: string, entries: Map<string, CatalogEntry>
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
     const path = join(dir, file);
     const rel = relative(root, path);
-    const a = validate(assessmentSchema, importDefault(path, rel), rel);
-    if (`${a.id}.ts` !== file) throw new DefinitionError(rel, 'id', `is "${a.id}" but the file is ${file}; name the file <id>.ts`);
-    a.tasks.forEach((t, i) => {
-      const entry = entries.get(t);
-      if (!entry) throw new DefinitionError(rel, `tasks.${i}`, `"${t}" is not a task (tasks: ${[...entries.keys()].join(', ')})`);
-      if (entry.task.track !== a.track) throw new DefinitionError(rel, `tasks.${i}`, `"${t}" belongs to track ${entry.task.track}, not ${a.track}`);
-    });
-    if (new Set(a.tasks).size !== a.tasks.length) throw new DefinitionError(rel, 'tasks', 'lists a task twice');
-    if (a.passRule !== 'all' && a.passRule.minTasksPassed > a.tasks.length) throw new DefinitionError(rel, 'passRule.minTasksPassed', `is ${a.passRule.minTasksPassed} but the assessment has ${a.tasks.length} tasks`);
+    const a = validateAssessment(importDefault(path, rel), file, rel, entries);
     out.set(a.id, a);
   }
   return out;
+}
+
+function validateAssessment(value: unknown, file: string, rel: string, entries: Map<string, CatalogEntry>): AssessmentDefinition {
+  const a = validate(assessmentSchema, value, rel);
+  if (`${a.id}.ts` !== file) throw new DefinitionError(rel, 'id', `is "${a.id}" but the file is ${file}; name the file <id>.ts`);
+  a.tasks.forEach((t, i) => {
+    const entry = entries.get(t);
+    if (!entry) throw new DefinitionError(rel, `tasks.${i}`, `"${t}" is not a task (tasks: ${[...entries.keys()].join(', ')})`);
+    if (entry.task.track !== a.track) throw new DefinitionError(rel, `tasks.${i}`, `"${t}" belongs to track ${entry.task.track}, not ${a.track}`);
+  });
+  if (new Set(a.tasks).size !== a.tasks.length) throw new DefinitionError(rel, 'tasks', 'lists a task twice');
+  if (a.passRule !== 'all' && a.passRule.minTasksPassed > a.tasks.length) throw new DefinitionError(rel, 'passRule.minTasksPassed', `is ${a.passRule.minTasksPassed} but the assessment has ${a.tasks.length} tasks`);
+  return a;
 }
 
 function importDefault(file: string, rel: string): unknown {

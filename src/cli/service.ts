@@ -9,6 +9,7 @@ interface SynthOpts {
   region?: string;
   alarmEmail?: string[];
   publicUrl?: string;
+  issuerId?: string;
   workerConcurrency?: string;
   prebuilt?: string;
   json?: boolean;
@@ -74,6 +75,7 @@ function synth(opts: SynthOpts) {
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.alarmEmail ? { alarmEmails: opts.alarmEmail } : {}),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    ...(opts.issuerId ? { issuerId: opts.issuerId } : {}),
     ...(concurrency !== undefined ? { workerConcurrency: concurrency } : {}),
     ...(opts.prebuilt ? { prebuiltDir: opts.prebuilt } : {}),
   });
@@ -88,6 +90,7 @@ function addSynthOptions(command: Command): Command {
     .option('--region <region>', 'pin the stack to this region (default: the deploying credentials decide)')
     .option('--alarm-email <address>', 'subscribe this address to the alarms topic (repeatable)', collect)
     .option('--public-url <url>', 'the address people reach the portal at, if not the API URL (a custom domain)')
+    .option('--issuer-id <id>', "the credentials' issuer (did:web:<host> or an https URL; default: did:web of --public-url). Without either, credentials wait for an administrator")
     .option('--worker-concurrency <n>', 'grading functions running at once (reserved concurrency; default 10)')
     .option('--prebuilt <dir>', 'use prebuilt bundles <dir>/{api,lifecycle,worker}/index.js instead of bundling with esbuild')
     .option('--json', 'print the result as JSON');

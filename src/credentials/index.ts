@@ -4,3 +4,4 @@ export * from './status-list';
 export * from './issuer-keys';
 export * from './verify';
 export * from './issue';
+export * from './signer';

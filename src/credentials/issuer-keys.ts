@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JSONWebKeySet, type JWK } from 'jose';
 import type { Store } from '../store/types';
 import type { IssuerProfile } from './open-badge';
+import type { IssuerSigningKey } from './signer';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm, type SigningKey } from './vc-jwt';
 
 /**
@@ -61,8 +62,14 @@ export interface Issuer extends IssuerPublicInfo {
   profile: IssuerProfile;
   /** https base the issuer publishes under (achievement ids default to `<baseUrl>/achievements/<id>`). */
   baseUrl: string;
-  key: SigningKey;
+  /** The data directory's private key, or a remote signer (the service's KMS key). */
+  key: IssuerSigningKey;
   statusListUrl(listId: number): string;
+}
+
+/** An issuer whose private key is in this process (the data directory's). */
+export interface LocalIssuer extends Issuer {
+  key: SigningKey;
 }
 
 interface IssuerMetadata {
@@ -159,7 +166,7 @@ export async function initIssuer(dataDir: string, store: Store, options: InitIss
 }
 
 /** Reads the issuer, refusing a private key that others can read; registers its key in `store` when given. */
-export async function loadIssuer(dataDir: string, store?: Store): Promise<Issuer> {
+export async function loadIssuer(dataDir: string, store?: Store): Promise<LocalIssuer> {
   const dir = join(dataDir, ISSUER_DIR);
   const metadata = readMetadata(dir);
   const keyPath = join(dir, PRIVATE_KEY_FILE);
@@ -182,12 +189,46 @@ export async function loadIssuer(dataDir: string, store?: Store): Promise<Issuer
   };
 }
 
-/** The public side only (what `issuer show` prints); never touches the private key. */
+/**
+ * An issuer whose key signs elsewhere (the service's KMS key): its public JWK and kid come from the
+ * signer, the rest as `issuer init` would set it; the key is registered in `store` as `loadIssuer` does.
+ */
+export async function remoteIssuer(
+  key: IssuerSigningKey & { publicJwk: JWK },
+  store: Store,
+  options: { id: string; name?: string; url?: string; statusListBaseUrl?: string },
+): Promise<Issuer> {
+  validateIssuerId(options.id);
+  const publicJwk: JWK = { kty: key.publicJwk.kty, crv: key.publicJwk.crv, x: key.publicJwk.x, ...(key.publicJwk.y ? { y: key.publicJwk.y } : {}) };
+  const registered = await store.putIssuerKey(
+    { kid: key.kid, issuerId: options.id, alg: key.alg, publicJwk: { ...publicJwk } },
+    { actor: 'system', action: 'issuer.key-registered', subject: key.kid, data: { issuerId: options.id, alg: key.alg } },
+  );
+  const metadata: IssuerMetadata = {
+    id: options.id,
+    name: options.name ?? 'SkillProof',
+    ...(options.url ? { url: options.url } : {}),
+    alg: key.alg,
+    kid: key.kid,
+    statusListBaseUrl: (options.statusListBaseUrl ?? `${issuerBaseUrl(options.id)}/status`).replace(/\/$/, ''),
+    createdAt: registered.createdAt,
+    publicJwk,
+  };
+  return {
+    ...toPublicInfo(metadata),
+    profile: { id: metadata.id, name: metadata.name, ...(metadata.url ? { url: metadata.url } : {}) },
+    baseUrl: issuerBaseUrl(metadata.id),
+    key,
+    statusListUrl: (listId: number) => `${metadata.statusListBaseUrl}/${listId}`,
+  };
+}
+
 /** Whether `skillproof issuer init` has run in this data directory. */
 export function hasIssuer(dataDir: string): boolean {
   return existsSync(join(dataDir, ISSUER_DIR, METADATA_FILE));
 }
 
+/** The public side only (what `issuer show` prints); never touches the private key. */
 export function readIssuerPublicInfo(dataDir: string): IssuerPublicInfo {
   return toPublicInfo(readMetadata(join(dataDir, ISSUER_DIR)));
 }

@@ -1,4 +1,5 @@
 import { SignJWT, type JWTPayload, type KeyLike } from 'jose';
+import { isRemoteSigner, signCompactJws, type IssuerSigningKey } from './signer';
 
 /**
  * VC-JWT as Open Badges 3.0 §8.2 "JSON Web Token Proof Format" describes it for VCDM 2.0: the JWT
@@ -42,7 +43,9 @@ export function jwtClaimsFor(credential: SignableCredential): JWTPayload {
   };
 }
 
-export async function signVcJwt(credential: SignableCredential, key: SigningKey): Promise<string> {
+export async function signVcJwt(credential: SignableCredential, key: IssuerSigningKey): Promise<string> {
   const payload = { ...(credential as unknown as JWTPayload), ...jwtClaimsFor(credential) };
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: JWT_TYP }).sign(key.privateKey);
+  const header = { alg: key.alg, kid: key.kid, typ: JWT_TYP };
+  if (isRemoteSigner(key)) return signCompactJws(new TextEncoder().encode(JSON.stringify(payload)), header, key);
+  return new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
 }

@@ -1,5 +1,5 @@
-import { CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
-import type { SigningKey } from '../credentials/vc-jwt';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
+import { signCompactJws, type IssuerSigningKey } from '../credentials/signer';
 import { SIGNING_ALGORITHMS } from '../credentials/vc-jwt';
 import { bundleHash, type EvidenceBundle } from './bundle';
 
@@ -14,7 +14,8 @@ export const EVIDENCE_SIGNATURE_TYP = 'skillproof-evidence+jws';
 
 export interface EvidenceSigner {
   issuerId: string;
-  key: SigningKey;
+  /** The issuer's key: held in this process, or a remote signer (the service's KMS key). */
+  key: IssuerSigningKey;
 }
 
 export type SignatureCheck =
@@ -33,9 +34,8 @@ const payloadOf = (sha256: string) => new TextEncoder().encode(`urn:sha256:${sha
 export async function signBundle(bundle: EvidenceBundle, signer: EvidenceSigner, now: () => Date = () => new Date()): Promise<EvidenceBundle> {
   const sha256 = bundleHash(bundle);
   if (bundle.sha256 && bundle.sha256 !== sha256) throw new Error(`refusing to sign evidence whose content does not match its sha256 (${bundle.sha256.slice(0, 12)}…)`);
-  const jws = await new CompactSign(payloadOf(sha256))
-    .setProtectedHeader({ alg: signer.key.alg, kid: signer.key.kid, typ: EVIDENCE_SIGNATURE_TYP, iss: signer.issuerId, iat: Math.floor(now().getTime() / 1000) })
-    .sign(signer.key.privateKey);
+  const protectedHeader = { alg: signer.key.alg, kid: signer.key.kid, typ: EVIDENCE_SIGNATURE_TYP, iss: signer.issuerId, iat: Math.floor(now().getTime() / 1000) };
+  const jws = await signCompactJws(payloadOf(sha256), protectedHeader, signer.key);
   const [header, , signature] = jws.split('.');
   return { ...bundle, sha256, signature: `${header}..${signature}` };
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { AttemptService } from '../attempts/attempt-service';
+import { AttemptService, type GradingDispatcher } from '../attempts/attempt-service';
 import { hashIdentity, looksLikeEmail, normaliseEmail } from '../attempts/candidate';
 import { checkReplayCoverage, createFreeze, createGrade, issuerEvidenceSigner } from '../attempts/grading';
 import { checkTransition, IllegalTransitionError } from '../attempts/state-machine';
@@ -49,6 +49,20 @@ import type {
   VerificationView,
 } from './views';
 
+/**
+ * Service mode (src/service): the attempt's lifecycle runs elsewhere (Step Functions), which deploys
+ * and freezes the sandbox, grades the final round through the queue and issues the credential. The
+ * portal makes the transitions and tells it.
+ */
+export interface AttemptLifecycle {
+  /** The candidate started the attempt (also called again for an active one: starting is idempotent). */
+  started(attempt: AttemptRecord): Promise<void>;
+  /** The candidate submitted (or submits again while the final grading has not finished). */
+  submitted(attempt: AttemptRecord): Promise<void>;
+  /** An administrator re-opened the final grading: `attempt` is submitted, in its new round. */
+  regrade(attempt: AttemptRecord): Promise<void>;
+}
+
 /** Hands out the candidate's temporary AWS access for an attempt's real sandbox. */
 export type SandboxAccessProvider = (attempt: AttemptRecord & { sandbox: { kind: 'aws' } }) => Promise<SandboxAccessView>;
 
@@ -80,6 +94,12 @@ export interface PortalOptions {
   cohorts?: CohortDeps;
   /** Where holders' badge choices (the name shown) are kept; without it badges show no name. */
   badges?: BadgeStore;
+  /** Service mode: the attempt lifecycle that grades submits and re-runs (default: graded here, in the background). */
+  lifecycle?: AttemptLifecycle;
+  /** Where progress checks are graded (default inline; service mode: the grading queue). */
+  dispatcher?: GradingDispatcher;
+  /** The issuer (service mode: its KMS key); default: the data directory's, once `skillproof issuer init` has run. */
+  issuerSource?: () => Promise<Issuer | undefined>;
 }
 
 export type Principal =
@@ -138,6 +158,7 @@ export class Portal {
       freeze: options.freeze ?? createFreeze({ ...(options.region ? { region: options.region } : {}), ...(options.pool?.length ? { pool: options.pool } : {}) }),
       now: this.now,
       checkIntervalMs: this.checkIntervalMs,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
   }
 
@@ -271,7 +292,13 @@ export class Portal {
 
   async start(principal: Principal, id: string): Promise<AttemptRecord> {
     const attempt = await this.ownAttempt(principal, id);
-    return this.attempts.start(attempt.id, { actor: actorOf(principal) });
+    const { lifecycle } = this.options;
+    if (!lifecycle) return this.attempts.start(attempt.id, { actor: actorOf(principal) });
+    // A start whose lifecycle could not be started is retried by starting again: the attempt is
+    // active already, and the execution (named after the attempt) starts at most once.
+    const started = attempt.state === 'active' ? attempt : await this.attempts.start(attempt.id, { actor: actorOf(principal) });
+    await lifecycle.started(started);
+    return started;
   }
 
   async sandboxAccess(principal: Principal, id: string): Promise<SandboxAccessView> {
@@ -300,6 +327,7 @@ export class Portal {
         const run = byTask.get(t);
         return run ? [this.taskRunView(run, CANDIDATE_PROGRESS_VISIBILITY)] : [];
       }),
+      ...(result.queued ? { queued: result.queued } : {}),
     };
   }
 
@@ -492,6 +520,7 @@ export class Portal {
 
   /** The issuer, once `skillproof issuer init` has run; undefined before. */
   async issuer(): Promise<Issuer | undefined> {
+    if (this.options.issuerSource) return this.options.issuerSource();
     this.issuerCache ??= loadIssuer(this.options.dataDir, this.store);
     try {
       return await this.issuerCache;
@@ -562,6 +591,13 @@ export class Portal {
   // ── internals ───────────────────────────────────────────────────────────────────────────────
 
   private async runFinalGrading(id: string, actor: string, kind: 'submit' | 'regrade'): Promise<void> {
+    const { lifecycle } = this.options;
+    if (lifecycle) {
+      // Service mode: the transition here, the freeze, grading, result and credential in the lifecycle.
+      if (kind === 'submit') await lifecycle.submitted(await this.attempts.markSubmitted(id, { actor }));
+      else await lifecycle.regrade(await this.attempts.requestRegrade(id, { actor }));
+      return;
+    }
     let job = this.jobs.get(id);
     if (!job) {
       this.jobErrors.delete(id);
@@ -611,6 +647,8 @@ export class Portal {
   }
 
   private grading(attempt: AttemptRecord): GradingView {
+    // Service mode: a submitted attempt is the lifecycle's to grade (it records incomplete if it cannot).
+    if (this.options.lifecycle) return { state: attempt.state === 'submitted' ? 'running' : 'idle', error: null };
     const error = this.jobErrors.get(attempt.id) ?? null;
     if (this.jobs.has(attempt.id)) return { state: 'running', error: null };
     return { state: attempt.state === 'submitted' ? 'interrupted' : 'idle', error: attempt.state === 'submitted' ? error : null };

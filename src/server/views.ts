@@ -47,6 +47,8 @@ export const progressViewSchema = z.object({
   checkedAt: isoTime,
   nextCheckAt: isoTime.nullable(),
   tasks: z.array(taskRunViewSchema),
+  /** Service mode: the check was queued (these grading jobs); its runs show in the attempt's progress once graded. */
+  queued: z.array(z.string()).optional(),
 });
 export type ProgressView = z.infer<typeof progressViewSchema>;
 

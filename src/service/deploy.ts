@@ -35,6 +35,8 @@ export interface ServiceSynthOptions {
   region?: string;
   alarmEmails?: string[];
   publicUrl?: string;
+  /** The credentials' issuer id (default: did:web of publicUrl's host). */
+  issuerId?: string;
   workerConcurrency?: number;
   /** Prebuilt bundles (`<dir>/<api|lifecycle|worker>/index.js`) instead of esbuild at synth time. */
   prebuiltDir?: string;
@@ -70,6 +72,7 @@ export function synthService(options: ServiceSynthOptions): ServiceSynthResult {
       poolAccountIds: options.poolAccountIds,
       ...(options.alarmEmails?.length ? { alarmEmails: options.alarmEmails } : {}),
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.issuerId ? { issuerId: options.issuerId } : {}),
       ...(options.workerConcurrency !== undefined ? { workerConcurrency: options.workerConcurrency } : {}),
       ...(options.prebuiltDir ? { code: prebuilt(options.prebuiltDir) } : {}),
     });

@@ -6,6 +6,7 @@
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { AttemptLifecycle } from '../server/portal';
 import { SERVICE_TABLE_KEYS } from './stack-contract';
 
 /** Where the lifecycle keeps the token of the task that waits for an attempt's submit. */
@@ -22,7 +23,7 @@ export interface SubmitTokens {
  */
 export class DynamoSubmitTokens implements SubmitTokens {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: Pick<DynamoDBClient, 'send'>,
     private readonly tableName: string,
   ) {}
 
@@ -60,7 +61,7 @@ const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
  * a waiting task took the news; false when nothing was waiting, which is not an error: the wait
  * checks the attempt's state itself when it starts, and times out at expiry.
  */
-export async function wakeLifecycle(sfn: SFNClient, tokens: SubmitTokens, attemptId: string): Promise<boolean> {
+export async function wakeLifecycle(sfn: Pick<SFNClient, 'send'>, tokens: SubmitTokens, attemptId: string): Promise<boolean> {
   const token = await tokens.take(attemptId);
   if (!token) return false;
   try {
@@ -73,15 +74,45 @@ export async function wakeLifecycle(sfn: SFNClient, tokens: SubmitTokens, attemp
 }
 
 /**
- * Starts the attempt's lifecycle: one execution per attempt, named after it. A second start (a retried
- * request) while it runs is no error.
+ * Starts the attempt's lifecycle: one execution per attempt, named after it (an administrator's re-run
+ * of the final grading gets its own, `regradeExecutionName`). A second start with the same name (a
+ * retried request) is no error: Step Functions refuses a name used in the last 90 days.
  */
-export async function startLifecycle(sfn: SFNClient, stateMachineArn: string, attemptId: string): Promise<{ executionArn?: string; alreadyStarted: boolean }> {
+export async function startLifecycle(
+  sfn: Pick<SFNClient, 'send'>,
+  stateMachineArn: string,
+  attemptId: string,
+  name: string = attemptId,
+): Promise<{ executionArn?: string; alreadyStarted: boolean }> {
   try {
-    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: attemptId, input: JSON.stringify({ attemptId }) }));
+    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ attemptId }) }));
     return { executionArn: out.executionArn, alreadyStarted: false };
   } catch (e) {
     if (e instanceof Error && e.name === 'ExecutionAlreadyExists') return { alreadyStarted: true };
     throw e;
   }
+}
+
+/**
+ * The execution of an administrator's re-run of round `round`: the lifecycle finds the attempt
+ * submitted, skips the deploy and the wait (the sandbox is frozen already), grades and records it.
+ */
+export function regradeExecutionName(attemptId: string, round: number): string {
+  return `${attemptId}-r${round}`;
+}
+
+/** The portal's side of the lifecycle in service mode (src/server/portal.ts `AttemptLifecycle`). */
+export function sfnAttemptLifecycle(options: { sfn: Pick<SFNClient, 'send'>; stateMachineArn: string; tokens: SubmitTokens }): AttemptLifecycle {
+  const { sfn, stateMachineArn, tokens } = options;
+  return {
+    async started(attempt) {
+      await startLifecycle(sfn, stateMachineArn, attempt.id);
+    },
+    async submitted(attempt) {
+      await wakeLifecycle(sfn, tokens, attempt.id);
+    },
+    async regrade(attempt) {
+      await startLifecycle(sfn, stateMachineArn, attempt.id, regradeExecutionName(attempt.id, attempt.finalRound));
+    },
+  };
 }

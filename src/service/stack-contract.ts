@@ -28,4 +28,22 @@ export const SERVICE_STACK_ENV = {
   graderPrincipal: 'SKILLPROOF_GRADER_PRINCIPAL',
   /** The address people reach the portal at (share links, Secure cookies); default: the API's own. */
   publicUrl: 'SKILLPROOF_PUBLIC_URL',
+  /** The issuer's signing key: the ARN of an AWS KMS key, ECC_NIST_P256 for SIGN_VERIFY (src/credentials/kms-signer.ts). */
+  issuerKeyId: 'SKILLPROOF_ISSUER_KEY_ID',
+  /** The issuer's id credentials name (did:web:… or an https URL), set with the key. */
+  issuerId: 'SKILLPROOF_ISSUER_ID',
+  /** The issuer's display name (default SkillProof). */
+  issuerName: 'SKILLPROOF_ISSUER_NAME',
 } as const;
+
+/**
+ * The final grading task's HeartbeatSeconds in the lifecycle: a `GradeTask` that hears nothing for
+ * this long times out and its job is sent again (twice, then the attempt is recorded incomplete).
+ */
+export const GRADING_HEARTBEAT_SECONDS = 30 * 60;
+/**
+ * How often the worker sends SendTaskHeartbeat while it grades a job that carries a task token (and
+ * once when it picks the job up): far inside GRADING_HEARTBEAT_SECONDS, so heartbeats lost to a
+ * throttle are followed by others, and several times within the worker's 5-minute timeout.
+ */
+export const WORKER_HEARTBEAT_INTERVAL_SECONDS = 60;

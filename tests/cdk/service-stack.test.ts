@@ -368,6 +368,53 @@ describe('ServiceStack', () => {
     });
   });
 
+  describe('issuer key', () => {
+    const keyResource = () => {
+      const [[id, key]] = ofType('AWS::KMS::Key') as [[string, Resource]];
+      return { id, key, policy: key.Properties!.KeyPolicy as { Statement: Array<Statement & { Principal: { AWS: unknown } }> } };
+    };
+    const principals = (s: { Principal: { AWS: unknown } }) => [s.Principal.AWS].flat().map(render).sort();
+    const signers = () => [stack.workerFunction, stack.lifecycleFunction, stack.apiFunction].map((fn) => `<${logicalId(fn.role as never)}.Arn>`).sort();
+
+    it('is an ECC_NIST_P256 SIGN_VERIFY key (ES256), aliased, retained with the longest deletion window', () => {
+      const { id, key } = keyResource();
+      expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', PendingWindowInDays: 30 });
+      expect(key.Properties!.EnableKeyRotation).toBeUndefined();
+      expect(key).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/Service-issuer', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
+    });
+
+    it('lets only the issuing roles sign (ECDSA_SHA_256 over a digest) and read the public key; the account only administers it', () => {
+      const { policy } = keyResource();
+      expect(policy.Statement.map((s) => s.Sid)).toEqual(['KeyAdministration', 'IssuerSigns', 'PublishPublicKey']);
+      const [admin, sign, publicKey] = policy.Statement;
+      expect(render(admin!.Principal.AWS)).toMatch(/^arn:<AWS::Partition>:iam::111122223333:root$/);
+      expect([admin!.Action].flat()).not.toContainEqual(expect.stringMatching(/^kms:(\*|Sign|Verify|GetPublicKey)$/));
+      expect(sign).toMatchObject({ Effect: 'Allow', Action: 'kms:Sign', Resource: '*', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' } } });
+      expect(principals(sign!)).toEqual(signers());
+      expect(publicKey).toMatchObject({ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: '*' });
+      expect(principals(publicKey!)).toEqual(signers());
+      // No role's own policy names the key: the key policy is the one place signing is granted.
+      for (const [roleId] of ofType('AWS::IAM::Role')) expect(Object.keys(grants(roleId)).filter((a) => a.startsWith('kms:'))).toEqual([]);
+    });
+
+    it('tells the worker, the lifecycle and the API the key (by alias) and the issuer id, which is never made up', () => {
+      const issuerEnv = (service: ServiceStack) => {
+        const out = service === stack ? resources : (Template.fromStack(service).toJSON().Resources as Record<string, Resource>);
+        return [service.workerFunction, service.lifecycleFunction, service.apiFunction].map((fn) => {
+          const vars = (out[service.getLogicalId(fn.node.defaultChild as never)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+          return { key: vars.SKILLPROOF_ISSUER_KEY_ID, id: vars.SKILLPROOF_ISSUER_ID };
+        });
+      };
+      // No public URL, no issuer id: the API's generated URL would be a poor identity for credentials that last years.
+      expect(issuerEnv(stack)).toEqual(Array(3).fill({ key: 'alias/Service-issuer', id: undefined }));
+      const build = (id: string, props: Partial<ConstructorParameters<typeof ServiceStack>[2]>) => new ServiceStack(new App(), id, { poolAccountIds: POOL, code: () => Code.fromAsset(codeDir), ...props });
+      expect(issuerEnv(build('Custom', { publicUrl: 'https://badges.example.com' }))).toEqual(Array(3).fill({ key: 'alias/Custom-issuer', id: 'did:web:badges.example.com' }));
+      expect(issuerEnv(build('Own', { publicUrl: 'https://badges.example.com', issuerId: 'did:web:example.com:badges' }))[0]).toEqual({ key: 'alias/Own-issuer', id: 'did:web:example.com:badges' });
+      expect(() => build('Bad', { issuerId: 'http://example.com' })).toThrow(/issuerId must be did:web/);
+    });
+  });
+
   describe('API', () => {
     it('sends every route to the API function through an HTTP API whose $default stage logs access and is throttled', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });

@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { AttemptService } from '../../src/attempts/attempt-service';
 import { replayEvidence } from '../../src/attempts/grading';
 import { everyTaskMustPass, type Grade } from '../../src/attempts/types';
@@ -167,9 +167,14 @@ describe.each(STORES)('the grading worker with the $name store, under at-least-o
 
     // Step Functions: the first answer to a token closes its task; later ones are TaskTimedOut.
     const sfn = {
-      send: async (command: SendTaskSuccessCommand | SendTaskFailureCommand) => {
+      send: async (command: SendTaskSuccessCommand | SendTaskFailureCommand | SendTaskHeartbeatCommand) => {
         const token = tokens.get(command.input.taskToken!);
         if (!token) throw Object.assign(new Error('Invalid token'), { name: 'InvalidToken' });
+        // A heartbeat keeps an open task alive and answers nothing; a closed task's is TaskTimedOut.
+        if (command instanceof SendTaskHeartbeatCommand) {
+          if (token.accepted) throw new TaskTimedOut({ message: 'Task Timed Out: Provided task does not exist anymore', $metadata: {} });
+          return {};
+        }
         token.answers++;
         if (token.accepted) throw new TaskTimedOut({ message: 'Task Timed Out: Provided task does not exist anymore', $metadata: {} });
         token.accepted = command instanceof SendTaskSuccessCommand ? (JSON.parse(command.input.output!) as { status: string }).status : 'failure';

@@ -9,6 +9,7 @@ import type { Catalog } from '../../catalog/load';
 import type { ServerOptions } from '../../server/app';
 import { SERVICE_STACK_ENV } from '../stack-contract';
 import { httpApiHandler, type HttpApiHandler } from './http-api-adapter';
+import type { ServiceClients } from '../portal-mode';
 import { serviceStore, type ServiceStore } from './store';
 
 export interface ApiDependencies {
@@ -17,6 +18,8 @@ export interface ApiDependencies {
   env: NodeJS.ProcessEnv;
   /** Extra server options (tests: a clock, a log sink). */
   server?: Partial<ServerOptions>;
+  /** The AWS clients of service mode (tests: mocked); default: made from the environment. */
+  clients?: () => ServiceClients;
 }
 
 /** The address people reach the portal at: the configured one, else the API's own https domain. */
@@ -35,8 +38,9 @@ export function createApiHandler(deps: ApiDependencies): HttpApiHandler {
     const catalog = deps.catalog();
     // The cohort pages and API, from the same store, as `skillproof serve` shows them.
     const cohorts = portalCohorts(store, catalog);
+    const { servicePortalOptions } = require('../portal-mode') as typeof import('../portal-mode'); // eslint-disable-line @typescript-eslint/no-require-imports
     const { server } = createPortalServer({
-      // The issuer's key is not read from a data directory in the service yet (docs/service.md, not yet done).
+      // Nothing is kept in a data directory in the service: the issuer's key is in KMS (servicePortalOptions).
       dataDir: join(tmpdir(), 'skillproof'),
       store,
       catalog,
@@ -46,6 +50,8 @@ export function createApiHandler(deps: ApiDependencies): HttpApiHandler {
       trustProxy: ['127.0.0.1'],
       pool: parsePool(deps.env[SERVICE_STACK_ENV.sandboxPool]),
       ...(region ? { region } : {}),
+      // Service mode (the stack sets the lifecycle's ARN): start and wake lifecycles, queue progress checks, sign with KMS.
+      ...servicePortalOptions(deps.env, async () => store, deps.clients),
       ...deps.server,
     });
     return server;
@@ -54,6 +60,6 @@ export function createApiHandler(deps: ApiDependencies): HttpApiHandler {
 
 export const handler: HttpApiHandler = createApiHandler({
   store: () => serviceStore(),
-  catalog: () => (require('../../catalog/load') as typeof import('../../catalog/load')).loadCatalog(), // eslint-disable-line @typescript-eslint/no-require-imports
+  catalog: () => (require('../../catalog/service-catalog') as typeof import('../../catalog/service-catalog')).serviceCatalog(), // eslint-disable-line @typescript-eslint/no-require-imports
   env: process.env,
 });

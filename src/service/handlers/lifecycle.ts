@@ -189,8 +189,8 @@ export function createLifecycleHandler(deps: LifecycleDependencies): (event: Lif
       }
       const issuer = await deps.issuer();
       if (!issuer) {
-        await store.appendAudit({ actor: ACTOR, action: 'credential.issue-deferred', subject: attempt.id, data: { reason: 'no issuer key in the service' } });
-        return { issued: false, reason: 'no issuer key in the service; an administrator issues the credential' };
+        await store.appendAudit({ actor: ACTOR, action: 'credential.issue-deferred', subject: attempt.id, data: { reason: 'no issuer key in the service, or no issuer id for it' } });
+        return { issued: false, reason: 'no issuer key in the service, or no issuer id for it; an administrator issues the credential once one is configured' };
       }
       const { issueCredential } = require('../../credentials/issue') as typeof import('../../credentials/issue'); // eslint-disable-line @typescript-eslint/no-require-imports
       const { assessmentIssuance } = require('../../credentials/assessment-achievement') as typeof import('../../credentials/assessment-achievement'); // eslint-disable-line @typescript-eslint/no-require-imports
@@ -254,18 +254,21 @@ export function defaultLifecycleDependencies(env: NodeJS.ProcessEnv = process.en
     return { attemptId: attempt.id, accountId: attempt.sandbox.accountId, region, pool: pool(), ...(adminRoleName ? { adminRoleName } : {}) };
   };
   let catalog: Catalog | undefined;
+  const serviceCatalog = (): Catalog => (catalog ??= (require('../../catalog/service-catalog') as typeof import('../../catalog/service-catalog')).serviceCatalog()); // eslint-disable-line @typescript-eslint/no-require-imports
   let sfn: import('@aws-sdk/client-sfn').SFNClient | undefined;
   let tokens: SubmitTokens | undefined;
   return {
     store: () => serviceStore(env),
-    catalog: () => (catalog ??= (require('../../catalog/load') as typeof import('../../catalog/load')).loadCatalog()), // eslint-disable-line @typescript-eslint/no-require-imports
+    catalog: serviceCatalog,
     now: () => new Date(),
     async deploySandbox(attempt) {
       const where = target(attempt);
       if (!where || attempt.sandbox.kind !== 'aws') return;
       const { synthSandbox } = require('../../sandbox/synth') as typeof import('../../sandbox/synth'); // eslint-disable-line @typescript-eslint/no-require-imports
       const { deploySandbox } = require('../../sandbox/deploy') as typeof import('../../sandbox/deploy'); // eslint-disable-line @typescript-eslint/no-require-imports
-      const synth = synthSandbox(attempt.taskIds, attempt.id, undefined, {
+      // Task definitions from the service's catalog (a bundle has no tasks/ folder to look ids up in).
+      const tasks = attempt.taskIds.map((id) => serviceCatalog().get(id).task);
+      const synth = synthSandbox(tasks, attempt.id, undefined, {
         externalId: attempt.sandbox.externalId,
         ...(env[SERVICE_STACK_ENV.graderPrincipal] ? { graderPrincipalArn: env[SERVICE_STACK_ENV.graderPrincipal] } : {}),
         timeLimitMinutes: Math.max(1, Math.ceil((attempt.timeLimitSeconds ?? 60) / 60)),
@@ -286,8 +289,8 @@ export function defaultLifecycleDependencies(env: NodeJS.ProcessEnv = process.en
       const { freezeSandbox } = require('../../sandbox/operations') as typeof import('../../sandbox/operations'); // eslint-disable-line @typescript-eslint/no-require-imports
       await freezeSandbox(where);
     },
-    // The service keeps no issuer key yet (docs/service.md): credentials are issued by an administrator.
-    issuer: async () => undefined,
+    // The issuer's KMS key (SERVICE_STACK_ENV.issuerKeyId); without one, an administrator issues credentials.
+    issuer: (require('../issuer') as typeof import('../issuer')).serviceIssuerSource(env, () => serviceStore(env)), // eslint-disable-line @typescript-eslint/no-require-imports
     submitTokens() {
       if (tokens) return tokens;
       const spec = env[SERVICE_ENV.store] ?? '';

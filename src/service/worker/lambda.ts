@@ -10,12 +10,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { assessmentRule } from '../../attempts/assessment-rule';
 import { createGrade, issuerEvidenceSigner } from '../../attempts/grading';
 import { everyTaskMustPass } from '../../attempts/types';
-import { loadCatalog } from '../../catalog/load';
+import { serviceCatalog } from '../../catalog/service-catalog';
 import { assessmentIssuance } from '../../credentials/assessment-achievement';
 import { issueCredential } from '../../credentials/issue';
 import { hasIssuer, loadIssuer } from '../../credentials/issuer-keys';
 import { resolveDataDir } from '../../store/data-dir';
 import type { Store } from '../../store/types';
+import { serviceIssuerSource } from '../issuer';
+import { SERVICE_STACK_ENV } from '../stack-contract';
 import { workerConfigFromEnv } from './config';
 import { processJobs, type WorkerDeps, type WorkerLog, type WorkerMessage } from './process-jobs';
 import { sfnTaskCallbacks } from './task-callbacks';
@@ -61,11 +63,16 @@ export async function workerDepsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   const config = workerConfigFromEnv(env);
   const log: WorkerLog = (entry) => console.log(JSON.stringify(entry));
   const store = openConfiguredStore(config.store);
-  const catalog = loadCatalog();
-  // The issuer key lives in the data directory (SKILLPROOF_HOME) whichever store is used; without
-  // one, evidence is stored unsigned and passed attempts wait, graded, for `credential issue`.
+  const catalog = serviceCatalog();
+  // The service's issuer key is in KMS (SKILLPROOF_ISSUER_KEY_ID); a local run may keep one in the
+  // data directory (SKILLPROOF_HOME). Without either, evidence is stored unsigned and passed attempts
+  // wait, graded, for `credential issue`. A KMS failure here fails the batch, to be delivered again.
   const dataDir = resolveDataDir({ env });
-  const issuer = hasIssuer(dataDir) ? await loadIssuer(dataDir, store) : undefined;
+  const issuer = env[SERVICE_STACK_ENV.issuerKeyId]
+    ? await serviceIssuerSource(env, async () => store)()
+    : hasIssuer(dataDir)
+      ? await loadIssuer(dataDir, store)
+      : undefined;
   if (!issuer) log({ level: 'warn', event: 'no-issuer', dataDir, reason: 'evidence is not signed and no credential is issued by this worker' });
   const bucket =
     config.accountCallsPerSecond !== undefined && config.rateTable

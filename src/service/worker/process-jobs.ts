@@ -21,6 +21,7 @@ import { AttemptService } from '../../attempts/attempt-service';
 import type { AssessmentRule, Grade } from '../../attempts/types';
 import type { AttemptRecord, GradingRunRecord, RunStatus, Store } from '../../store/types';
 import { parseGradingJob, type GradingJob } from '../jobs';
+import { GRADING_HEARTBEAT_SECONDS, WORKER_HEARTBEAT_INTERVAL_SECONDS } from '../stack-contract';
 
 /** One SQS message as the worker needs it. */
 export interface WorkerMessage {
@@ -39,11 +40,22 @@ export interface TaskOutput {
   status: RunStatus;
 }
 
-/** Step Functions' callbacks (SendTaskSuccess / SendTaskFailure), see ./task-callbacks.ts. */
+/** Step Functions' callbacks (SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat), see ./task-callbacks.ts. */
 export interface TaskCallbacks {
   succeed(taskToken: string, output: TaskOutput): Promise<void>;
   fail(taskToken: string, error: string, cause: string): Promise<void>;
+  /** Tells the waiting task the job is still being worked on (its HeartbeatSeconds start again). */
+  heartbeat?(taskToken: string): Promise<void>;
 }
+
+/** Runs `tick` every `ms` until the returned function is called (default: setInterval, unref'd). */
+export type Every = (ms: number, tick: () => void) => () => void;
+
+const everyInterval: Every = (ms, tick) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
 
 export type WorkerLog = (entry: { level: 'info' | 'warn' | 'error'; event: string; messageId?: string; jobId?: string; [key: string]: unknown }) => void;
 
@@ -60,6 +72,10 @@ export interface WorkerDeps {
   log?: WorkerLog;
   now?: () => Date;
   progressModelCalls?: number;
+  /** How often a job that carries a task token sends a heartbeat while it is graded (default WORKER_HEARTBEAT_INTERVAL_SECONDS). */
+  heartbeatIntervalMs?: number;
+  /** The heartbeat's timer (tests: a hand-driven one). */
+  every?: Every;
 }
 
 export type JobOutcome =
@@ -153,7 +169,13 @@ async function processOne(m: WorkerMessage, deps: WorkerDeps, attempts: AttemptS
   }
   const context = { messageId: m.messageId, jobId: job.jobId, receiveCount: m.receiveCount };
   try {
-    const done = await runJob(job, deps, attempts);
+    const stopHeartbeat = job.taskToken ? heartbeat(job.taskToken, deps, log, context) : () => undefined;
+    let done: Done;
+    try {
+      done = await runJob(job, deps, attempts);
+    } finally {
+      stopHeartbeat();
+    }
     if (job.taskToken) {
       if (done.run) await answer(deps, log, context, () => deps.callbacks!.succeed(job.taskToken!, { attemptId: job.attemptId, taskId: job.taskId, status: done.run!.status }));
       else await answer(deps, log, context, () => deps.callbacks!.fail(job.taskToken!, 'SkillProof.Superseded', done.reason));
@@ -174,6 +196,36 @@ async function processOne(m: WorkerMessage, deps: WorkerDeps, attempts: AttemptS
     }
     return { jobId: job.jobId, outcome: invalid ? 'rejected' : 'failed' };
   }
+}
+
+/**
+ * Keeps the waiting task alive while its job is graded: a heartbeat at once (the job may have waited
+ * in the queue behind others of its attempt) and then every interval, well inside the task's
+ * HeartbeatSeconds (GRADING_HEARTBEAT_SECONDS). A failed heartbeat is logged, not fatal: the next
+ * one follows, and grading goes on. Returns the function that stops it.
+ */
+function heartbeat(taskToken: string, deps: WorkerDeps, log: WorkerLog, context: Record<string, unknown>): () => void {
+  const send = deps.callbacks?.heartbeat?.bind(deps.callbacks);
+  if (!send) return () => undefined;
+  const interval = deps.heartbeatIntervalMs ?? WORKER_HEARTBEAT_INTERVAL_SECONDS * 1000;
+  if (interval >= GRADING_HEARTBEAT_SECONDS * 1000) throw new Error(`the heartbeat interval (${interval} ms) must be below the task's HeartbeatSeconds (${GRADING_HEARTBEAT_SECONDS} s)`);
+  let inFlight = false;
+  let stopped = false;
+  const beat = () => {
+    if (inFlight || stopped) return;
+    inFlight = true;
+    send(taskToken)
+      .catch((e: unknown) => log({ level: 'warn', event: 'task-heartbeat-failed', ...context, error: (e as Error).message }))
+      .finally(() => {
+        inFlight = false;
+      });
+  };
+  beat();
+  const stop = (deps.every ?? everyInterval)(interval, beat);
+  return () => {
+    stopped = true;
+    stop();
+  };
 }
 
 async function answer(deps: WorkerDeps, log: WorkerLog, context: Record<string, unknown>, send: () => Promise<void>): Promise<void> {

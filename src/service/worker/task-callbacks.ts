@@ -6,7 +6,7 @@
  * TaskDoesNotExist cannot succeed on a retry either. Anything else (throttling, KMS, network) is
  * thrown, so the message is delivered again and the answer re-sent.
  */
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { TaskCallbacks, TaskOutput, WorkerLog } from './process-jobs';
 
 const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
@@ -30,5 +30,6 @@ export function sfnTaskCallbacks(sfn: Pick<SFNClient, 'send'>, log: WorkerLog): 
       send('SendTaskSuccess', () => sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }))),
     fail: (taskToken: string, error: string, cause: string) =>
       send('SendTaskFailure', () => sfn.send(new SendTaskFailureCommand({ taskToken, error: clip(error, 256), cause: clip(cause, 32_768) }))),
+    heartbeat: (taskToken: string) => send('SendTaskHeartbeat', () => sfn.send(new SendTaskHeartbeatCommand({ taskToken }))),
   };
 }

@@ -1,6 +1,6 @@
 import { AttemptService } from '../../../src/attempts/attempt-service';
 import type { AttemptTarget, Grade } from '../../../src/attempts/types';
-import { initIssuer, loadIssuer, type Issuer } from '../../../src/credentials/issuer-keys';
+import { initIssuer, loadIssuer, type LocalIssuer } from '../../../src/credentials/issuer-keys';
 import type { IssuanceOptions } from '../../../src/credentials/issue';
 import type { SigningAlgorithm } from '../../../src/credentials/vc-jwt';
 import type { AttemptRecord } from '../../../src/store/types';
@@ -13,7 +13,7 @@ export const serverlessAchievement = {
 };
 
 export interface IssuingContext extends ReturnType<typeof tempStore> {
-  issuer: Issuer;
+  issuer: LocalIssuer;
   options: IssuanceOptions;
   /** Creates, starts and submits an attempt graded by `grade` (every task passes by default). */
   gradedAttempt(grade?: Grade, target?: AttemptTarget, candidate?: string): Promise<AttemptRecord>;
