@@ -94,24 +94,60 @@ export class SqliteStore implements Store, AccessStore, BadgeStore, CohortStore 
 
 
   // ── CohortStore: delegated to src/store/sqlite-cohorts.ts (same connection and audit chain) ──
-  createProgramme: CohortStore['createProgramme'] = (...args) => this.cohorts.createProgramme(...args);
-  getProgramme: CohortStore['getProgramme'] = (...args) => this.cohorts.getProgramme(...args);
-  listProgrammes: CohortStore['listProgrammes'] = (...args) => this.cohorts.listProgrammes(...args);
-  createCohort: CohortStore['createCohort'] = (...args) => this.cohorts.createCohort(...args);
-  getCohort: CohortStore['getCohort'] = (...args) => this.cohorts.getCohort(...args);
-  listCohorts: CohortStore['listCohorts'] = (...args) => this.cohorts.listCohorts(...args);
-  updateCohort: CohortStore['updateCohort'] = (...args) => this.cohorts.updateCohort(...args);
-  applyImport: CohortStore['applyImport'] = (...args) => this.cohorts.applyImport(...args);
-  getGroup: CohortStore['getGroup'] = (...args) => this.cohorts.getGroup(...args);
-  listGroups: CohortStore['listGroups'] = (...args) => this.cohorts.listGroups(...args);
-  getMember: CohortStore['getMember'] = (...args) => this.cohorts.getMember(...args);
-  listMembers: CohortStore['listMembers'] = (...args) => this.cohorts.listMembers(...args);
-  updateMember: CohortStore['updateMember'] = (...args) => this.cohorts.updateMember(...args);
-  createBulkRun: CohortStore['createBulkRun'] = (...args) => this.cohorts.createBulkRun(...args);
-  getBulkRun: CohortStore['getBulkRun'] = (...args) => this.cohorts.getBulkRun(...args);
-  listBulkItems: CohortStore['listBulkItems'] = (...args) => this.cohorts.listBulkItems(...args);
-  updateBulkItem: CohortStore['updateBulkItem'] = (...args) => this.cohorts.updateBulkItem(...args);
-  finishBulkRun: CohortStore['finishBulkRun'] = (...args) => this.cohorts.finishBulkRun(...args);
+  createProgramme(...args: Parameters<CohortStore['createProgramme']>): ReturnType<CohortStore['createProgramme']> {
+    return this.cohorts.createProgramme(...args);
+  }
+  getProgramme(...args: Parameters<CohortStore['getProgramme']>): ReturnType<CohortStore['getProgramme']> {
+    return this.cohorts.getProgramme(...args);
+  }
+  listProgrammes(...args: Parameters<CohortStore['listProgrammes']>): ReturnType<CohortStore['listProgrammes']> {
+    return this.cohorts.listProgrammes(...args);
+  }
+  createCohort(...args: Parameters<CohortStore['createCohort']>): ReturnType<CohortStore['createCohort']> {
+    return this.cohorts.createCohort(...args);
+  }
+  getCohort(...args: Parameters<CohortStore['getCohort']>): ReturnType<CohortStore['getCohort']> {
+    return this.cohorts.getCohort(...args);
+  }
+  listCohorts(...args: Parameters<CohortStore['listCohorts']>): ReturnType<CohortStore['listCohorts']> {
+    return this.cohorts.listCohorts(...args);
+  }
+  updateCohort(...args: Parameters<CohortStore['updateCohort']>): ReturnType<CohortStore['updateCohort']> {
+    return this.cohorts.updateCohort(...args);
+  }
+  applyImport(...args: Parameters<CohortStore['applyImport']>): ReturnType<CohortStore['applyImport']> {
+    return this.cohorts.applyImport(...args);
+  }
+  getGroup(...args: Parameters<CohortStore['getGroup']>): ReturnType<CohortStore['getGroup']> {
+    return this.cohorts.getGroup(...args);
+  }
+  listGroups(...args: Parameters<CohortStore['listGroups']>): ReturnType<CohortStore['listGroups']> {
+    return this.cohorts.listGroups(...args);
+  }
+  getMember(...args: Parameters<CohortStore['getMember']>): ReturnType<CohortStore['getMember']> {
+    return this.cohorts.getMember(...args);
+  }
+  listMembers(...args: Parameters<CohortStore['listMembers']>): ReturnType<CohortStore['listMembers']> {
+    return this.cohorts.listMembers(...args);
+  }
+  updateMember(...args: Parameters<CohortStore['updateMember']>): ReturnType<CohortStore['updateMember']> {
+    return this.cohorts.updateMember(...args);
+  }
+  createBulkRun(...args: Parameters<CohortStore['createBulkRun']>): ReturnType<CohortStore['createBulkRun']> {
+    return this.cohorts.createBulkRun(...args);
+  }
+  getBulkRun(...args: Parameters<CohortStore['getBulkRun']>): ReturnType<CohortStore['getBulkRun']> {
+    return this.cohorts.getBulkRun(...args);
+  }
+  listBulkItems(...args: Parameters<CohortStore['listBulkItems']>): ReturnType<CohortStore['listBulkItems']> {
+    return this.cohorts.listBulkItems(...args);
+  }
+  updateBulkItem(...args: Parameters<CohortStore['updateBulkItem']>): ReturnType<CohortStore['updateBulkItem']> {
+    return this.cohorts.updateBulkItem(...args);
+  }
+  finishBulkRun(...args: Parameters<CohortStore['finishBulkRun']>): ReturnType<CohortStore['finishBulkRun']> {
+    return this.cohorts.finishBulkRun(...args);
+  }
 
   /** Schema versions applied to this database, in order. */
   appliedMigrations(): Array<{ version: number; name: string; appliedAt: string }> {

@@ -5,7 +5,7 @@
 import type { ImportPlan, NewCohort } from '../../../src/store/cohort-types';
 import { ConcurrentModificationError, ConstraintViolationError, NotFoundError, StoreError } from '../../../src/store/errors';
 import { cohortStoreOf, describeEachBackend, type AnyStore } from './backends';
-import { audit, seedCandidate } from './seed';
+import { audit, seedAttempt, seedCandidate } from './seed';
 
 const cohortOf = (store: AnyStore) => {
   const cohorts = cohortStoreOf(store);
@@ -148,6 +148,9 @@ describeEachBackend(
         ['cand-1', 'pending', null],
         ['cand-2', 'pending', null],
       ]);
+      // The attempts an item names are real ones (SQLite holds the reference; DynamoDB trusts the caller).
+      await seedAttempt(store, 'att-9', 'cand-1');
+      await seedAttempt(store, 'att-10', 'cand-1');
       expect(await store.updateBulkItem('bulk-1', 'cand-1', { state: 'started', attemptId: 'att-9' })).toMatchObject({ state: 'started', attemptId: 'att-9' });
       await expect(store.updateBulkItem('bulk-1', 'cand-1', { state: 'started', attemptId: 'att-10' })).rejects.toBeInstanceOf(ConstraintViolationError);
       expect(await store.updateBulkItem('bulk-1', 'cand-2', { state: 'failed', error: 'no sandbox' })).toMatchObject({ state: 'failed', error: 'no sandbox', attemptId: null });
