@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
+import { auditHash, checkAuditChain, GENESIS_HASH } from './audit-chain';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import { ensureDataDir } from './data-dir';
 import {
@@ -52,7 +53,6 @@ import type {
 import { MIN_STATUS_LIST_BITS } from './types';
 
 export const DATABASE_FILE = 'skillproof.db';
-const GENESIS_HASH = '0'.repeat(64);
 
 export interface SqliteStoreOptions {
   /** Clock for timestamps the store itself writes (audit entries, created/updated times). */
@@ -457,34 +457,13 @@ export class SqliteStore implements Store, AccessStore, BadgeStore, CohortStore 
   }
 
   async verifyAuditChain(): Promise<AuditChainReport> {
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1;
-    let entries = 0;
-    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>) {
-      const entry = toAuditEntry(row);
-      entries += 1;
-      if (entry.seq !== expectedSeq) {
-        return { ok: false, entries, brokenAt: { seq: entry.seq, problem: `expected entry ${expectedSeq}; entries were removed` } };
-      }
-      if (entry.prevHash !== prevHash) {
-        return { ok: false, entries, brokenAt: { seq: entry.seq, problem: 'prev_hash does not match the previous entry' } };
-      }
-      if (auditHash(entry) !== entry.hash) {
-        return { ok: false, entries, brokenAt: { seq: entry.seq, problem: 'content does not match its hash; the entry was altered' } };
-      }
-      prevHash = entry.hash;
-      expectedSeq += 1;
-    }
-    const head = this.setting('audit_head');
-    const expectedHead = entries === 0 ? undefined : `${expectedSeq - 1}:${prevHash}`;
-    if (head !== expectedHead) {
-      return {
-        ok: false,
-        entries,
-        brokenAt: { seq: expectedSeq, problem: `the log ends at ${expectedHead ?? 'nothing'} but the recorded head is ${head ?? 'absent'}; entries were removed` },
-      };
-    }
-    return { ok: true, entries };
+    const rows = this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>;
+    return checkAuditChain(
+      (function* () {
+        for (const row of rows) yield toAuditEntry(row);
+      })(),
+      () => this.setting('audit_head'),
+    );
   }
 
   async integrityCheck(): Promise<IntegrityReport> {
@@ -833,11 +812,6 @@ const PATCH_COLUMNS: Record<keyof AttemptPatch, string> = {
   gradedAt: 'graded_at',
   lastCheckAt: 'last_check_at',
 };
-
-function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
-  const { seq, at, actor, action, subject, data, prevHash } = entry;
-  return sha256Hex(canonicalJson({ seq, at, actor, action, subject, data, prevHash }));
-}
 
 /**
  * A bundle's hash may be over its exact text or over its canonical JSON (the evidence format

@@ -28,13 +28,13 @@
  */
 import { BatchWriteItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { canonicalJson, sha256Hex } from '../canonical-json';
+import { auditHash, GENESIS_HASH } from '../audit-chain';
+import { canonicalJson } from '../canonical-json';
 import { ConstraintViolationError, StoreError } from '../errors';
 import type { AuditEntry, AuditInput } from '../types';
 import { pad, toItem, type Item } from './marshal';
 import { isConditionalCheckFailed, keys, TableAccess } from './table-access';
 
-export const GENESIS_HASH = '0'.repeat(64);
 
 /**
  * One item write carried by a commit: `create` refuses an existing item, `replace` overwrites an
@@ -71,10 +71,6 @@ const CHUNK_BYTES = 300_000;
 const APPLY_CONCURRENCY = 16;
 const MAX_COMMIT_TRIES = 200;
 
-export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
-  const { seq, at, actor, action, subject, data, prevHash } = entry;
-  return sha256Hex(canonicalJson({ seq, at, actor, action, subject, data, prevHash }));
-}
 
 export function toAuditEntry(item: Item): AuditEntry {
   return {

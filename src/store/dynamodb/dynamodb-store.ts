@@ -58,7 +58,8 @@ import {
   type StatusListRecord,
   type Store,
 } from '../types';
-import { auditHash, CommitLog, GENESIS_HASH, toAuditEntry, type CommitContext, type Decision, type Write } from './commit-log';
+import { checkAuditChain } from '../audit-chain';
+import { CommitLog, toAuditEntry, type CommitContext, type Decision, type Write } from './commit-log';
 import { DynamoCohorts } from './dynamodb-cohorts';
 import { toItem } from './marshal';
 import { isConditionalCheckFailed, keys, recordItem, recordOf, TableAccess, type Key } from './table-access';
@@ -458,35 +459,11 @@ export class DynamoDbStore implements Store, AccessStore, CohortStore, BadgeStor
 
   async verifyAuditChain(): Promise<AuditChainReport> {
     await this.log.recover();
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1;
-    let entries = 0;
-    for (const item of await this.access.partition('AUDIT')) {
-      const entry = toAuditEntry(item);
-      entries += 1;
-      if (entry.seq !== expectedSeq) {
-        return { ok: false, entries, brokenAt: { seq: entry.seq, problem: `expected entry ${expectedSeq}; entries were removed` } };
-      }
-      if (entry.prevHash !== prevHash) {
-        return { ok: false, entries, brokenAt: { seq: entry.seq, problem: 'prev_hash does not match the previous entry' } };
-      }
-      if (auditHash(entry) !== entry.hash) {
-        return { ok: false, entries, brokenAt: { seq: entry.seq, problem: 'content does not match its hash; the entry was altered' } };
-      }
-      prevHash = entry.hash;
-      expectedSeq += 1;
-    }
-    const recorded = await this.log.recordedHead();
-    const head = recorded && `${recorded.seq}:${recorded.hash}`;
-    const expectedHead = entries === 0 ? undefined : `${expectedSeq - 1}:${prevHash}`;
-    if (head !== expectedHead) {
-      return {
-        ok: false,
-        entries,
-        brokenAt: { seq: expectedSeq, problem: `the log ends at ${expectedHead ?? 'nothing'} but the recorded head is ${head ?? 'absent'}; entries were removed` },
-      };
-    }
-    return { ok: true, entries };
+    const entries = (await this.access.partition('AUDIT')).map(toAuditEntry);
+    return checkAuditChain(entries, async () => {
+      const recorded = await this.log.recordedHead();
+      return recorded && `${recorded.seq}:${recorded.hash}`;
+    });
   }
 
   async integrityCheck(): Promise<IntegrityReport> {
