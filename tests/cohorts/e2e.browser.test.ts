@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { shot, sidewaysOverflow } from '../server/support/browser';
 import { bulkStart } from '../../src/cohorts/bulk-start';
 import { cohortCatalog } from '../../src/cohorts/catalog';
 import { importMembers } from '../../src/cohorts/import';
@@ -21,7 +21,6 @@ import { generateRosterCsv } from './support/roster';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = process.env.SKILLPROOF_SCREENSHOT_DIR;
 const WIDTHS = [390, 1280] as const;
 const MEMBERS = 300;
 
@@ -163,13 +162,6 @@ async function open(width: number, as: MemberRecord | 'admin'): Promise<Opened> 
   return { page, problems };
 }
 
-async function shot(page: Page, file: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${file}.png`), fullPage: true });
-}
-
-const sidewaysOverflow = (page: Page) => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 /** The group page's members as shown: name and standing, in DOM order. */
 const shownMembers = (page: Page) =>
   page.evaluate(
@@ -195,7 +187,7 @@ async function checkPages(width: number, expected: Expected): Promise<void> {
   const member = await open(width, role.partial);
   const groupUrl = `/cohorts/${cohort.id}/groups/${group.id}`;
   await member.page.goto(`${portal.url}${groupUrl}`);
-  await shot(member.page, `e2e-${expected.label}-group-${width}`);
+  await shot(member.page, `e2e-${expected.label}-group-${width}`, { fullPage: true });
   const seen = await shownMembers(member.page);
   const others = people.filter((m) => m.candidateId !== role.hidden.candidateId);
   expect(seen).toEqual(byName(others.map(name)).map((n) => [n, standingOf(others.find((m) => name(m) === n)!), false]));
@@ -217,7 +209,7 @@ async function checkPages(width: number, expected: Expected): Promise<void> {
 
   // The cohort page: funnel counts, the group's standings, who is behind (by group, then name).
   await admin.page.goto(`${portal.url}/admin/cohorts/${cohort.id}`);
-  await shot(admin.page, `e2e-${expected.label}-cohort-${width}`);
+  await shot(admin.page, `e2e-${expected.label}-cohort-${width}`, { fullPage: true });
   const shown = (await admin.page.evaluate(`(() => ({
     bars: [...document.querySelectorAll('table.funnel progress')].map((p) => p.getAttribute('aria-label')),
     groupRow: [...document.querySelectorAll('table.groups tr[data-group="${group.id}"] td')].slice(1).map((td) => td.textContent),

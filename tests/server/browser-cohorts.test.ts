@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { shot, sidewaysOverflow } from './support/browser';
 import { cohortFixture, COHORT, GROUP_1, seedCohortPeople } from './support/cohort-fakes';
 import { startTestPortal, type TestPortal } from './support/portal';
 
@@ -12,7 +12,6 @@ import { startTestPortal, type TestPortal } from './support/portal';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = process.env.SKILLPROOF_SCREENSHOT_DIR;
 const WIDTHS = [390, 1280] as const;
 
 const fixture = cohortFixture();
@@ -63,13 +62,6 @@ async function open(width: number, as: 'zoe' | 'admin' | 'nobody'): Promise<Open
   return { page, problems };
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-const sidewaysOverflow = (page: Page) => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 
 /** Runs in the page: basics a screen reader needs (the tests' TypeScript has no DOM types). */
 const ACCESSIBILITY = `(() => ({
@@ -91,7 +83,7 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     await page.getByRole('link', { name: 'My groups' }).click();
     await page.getByRole('link', { name: GROUP_1.name }).click();
     await page.locator('h1', { hasText: GROUP_1.name }).waitFor();
-    await shot(page, `cohort-group-${width}`);
+    await shot(page, `cohort-group-${width}`, { fullPage: true });
     expect(await page.locator('li.member .member-name').allTextContents()).toEqual(['Bea Brown', 'Eli Evans', 'Zoë Adams']);
     expect(await page.locator('li.member', { hasText: 'Zoë Adams' }).getByRole('link', { name: 'AWS Serverless Builder' }).count()).toBe(1);
     await page.getByLabel('Name shown to your group').fill('Zoë Adams');
@@ -107,7 +99,7 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     await page.getByRole('link', { name: 'Cohorts' }).click();
     await page.getByRole('link', { name: COHORT.name }).click();
     await page.locator('h1', { hasText: COHORT.name }).waitFor();
-    await shot(page, `cohort-organiser-${width}`);
+    await shot(page, `cohort-organiser-${width}`, { fullPage: true });
     expect(await page.locator('table.funnel progress').count()).toBe(COHORT.milestones.length);
     expect(await page.getByRole('progressbar', { name: 'Orders API: 4 of 5 reached' }).count()).toBe(1);
     expect(await page.locator('table.behind tbody td:first-child').allTextContents()).toEqual(['Bea Brown', 'Mia Clark', '=HYPERLINK("http://evil.example","Ana")']);
@@ -125,7 +117,7 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     expect(await sidewaysOverflow(page)).toBe(0);
     await expectAccessible(page);
     await page.emulateMedia({ media: 'print' });
-    await shot(page, `cohort-ceremony-print-${width}`);
+    await shot(page, `cohort-ceremony-print-${width}`, { fullPage: true });
     expect(await page.locator('header.top').isVisible()).toBe(false);
     expect(await page.locator('footer').isVisible()).toBe(false);
     expect(await page.getByRole('link', { name: 'Download CSV' }).isVisible()).toBe(false);
@@ -139,7 +131,7 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     await page.goto(`${portal.url}/badges/${slug}`);
     await page.locator('img.badge-image').waitFor();
     await page.waitForFunction("document.querySelector('img.badge-image').complete");
-    await shot(page, `badge-${width}`);
+    await shot(page, `badge-${width}`, { fullPage: true });
     expect(await page.evaluate("document.querySelector('img.badge-image').naturalWidth")).toBe(480);
     expect(await page.locator('[data-issued-to]').textContent()).toBe('Zoë Adams');
     const og = (await page.evaluate(

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { shot, sidewaysOverflow } from './support/browser';
 import { REPO_ROOT } from '../../src/catalog/load';
 import { startTestPortal, type TestPortal } from './support/portal';
 
@@ -11,7 +12,6 @@ import { startTestPortal, type TestPortal } from './support/portal';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = process.env.SKILLPROOF_SCREENSHOT_DIR;
 const WIDTHS = [390, 1280] as const;
 
 let portal: TestPortal;
@@ -55,14 +55,7 @@ async function open(width: number, as: 'candidate' | 'admin'): Promise<Page> {
   return page;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-}
-
 /** How far the page is wider than the window (0 when nothing sticks out sideways). */
-const sidewaysOverflow = (page: Page) => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 
 /** Runs in the page (the tests' TypeScript has no DOM types): for each ARN of the report, the character before each of its line breaks. */
 const LINE_BREAKS_OF_IDENTIFIERS = `[...document.querySelectorAll('table.report code.id')].map((code) => {

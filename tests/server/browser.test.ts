@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { shot } from './support/browser';
 import { startTestPortal, type TestPortal } from './support/portal';
 
 /**
@@ -12,7 +13,6 @@ import { startTestPortal, type TestPortal } from './support/portal';
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Set to a folder to keep a screenshot of each page the flow visits. */
-const SCREENSHOTS = process.env.SKILLPROOF_SCREENSHOT_DIR;
 
 interface Browser {
   context: BrowserContext;
@@ -38,12 +38,6 @@ async function closeBrowser(b: Browser | undefined): Promise<void> {
   if (!b) return;
   await b.context.close();
   rmSync(b.profile, { recursive: true, force: true });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
 describe('portal in Chromium', () => {
