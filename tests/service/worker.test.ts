@@ -148,6 +148,8 @@ describe.each(STORES)('the grading worker with the $name store, under at-least-o
       concurrentDuplicateRate: 0.05,
       lateDuplicateRate: 0.05,
       crashBeforeDeleteRate: 0.02,
+      // At least a few crashes, however the interleaving of workers spends the random numbers.
+      crashEveryNthBatch: 40,
     });
     const passFolder = sandboxFolder('pass', false);
     const failFolder = sandboxFolder('fail', true);

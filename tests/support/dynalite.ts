@@ -5,6 +5,7 @@
  * that must run against it holds its invariants with single-item conditional writes.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
@@ -19,13 +20,14 @@ export interface Dynalite {
   close(): Promise<void>;
 }
 
-export async function startDynalite(): Promise<Dynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+const OPTIONS = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
+
+/**
+ * `inProcess: false` runs the server in a child process of its own, as DynamoDB is a service
+ * elsewhere: its CPU is not taken from the code under test (benchmarks). Default: in this process.
+ */
+export async function startDynalite(options: { inProcess?: boolean } = {}): Promise<Dynalite> {
+  const { port, stop } = options.inProcess === false ? await startChild() : await startHere();
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: DynamoDBClient[] = [];
   return {
@@ -42,7 +44,41 @@ export async function startDynalite(): Promise<Dynalite> {
     },
     async close() {
       for (const c of clients) c.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stop();
     },
+  };
+}
+
+async function startHere(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const server = dynalite(OPTIONS);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return { port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function startChild(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const script = `const s = require('dynalite')(${JSON.stringify(OPTIONS)}); s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n')); process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: __dirname, stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`dynalite's process ended (exit ${code}) before it listened`)));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    port,
+    // Closing its stdin ends it; so does this process ending, however it ends.
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      }),
   };
 }

@@ -1,9 +1,14 @@
 import { rebuildError, type CallRecord, type Responder } from '../../../src/aws/session';
-import { canonicalJson, decodeValue, type Json } from '../../../src/evidence/canonical';
+import { canonicalJson, decodeValue, encodeValue, type Json } from '../../../src/evidence/canonical';
+import { redact } from '../../../src/evidence/redact';
 import { awsError } from '../../../src/testing/fake-account';
 
+/**
+ * A call's key, on its redacted input: the transcript holds inputs as recorded (a bearer token or a
+ * client secret header is `[redacted]`), while the world is sent them as the grader made them.
+ */
 export function callKey(service: string, operation: string, input: unknown): string {
-  return `${service}.${operation} ${canonicalJson(input)}`;
+  return `${service}.${operation} ${canonicalJson(redact(encodeValue(input)))}`;
 }
 
 export interface TranscriptWorldOptions {

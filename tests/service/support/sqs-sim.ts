@@ -26,6 +26,8 @@ export interface SqsSimOptions {
   lateDuplicateRate?: number;
   /** Chance the consumer dies after its handler returned, before deleting anything. */
   crashBeforeDeleteRate?: number;
+  /** And, whatever the chance says, every nth batch's consumer dies so (a test that needs crashes gets them). */
+  crashEveryNthBatch?: number;
 }
 
 interface Message {
@@ -55,6 +57,11 @@ export class SqsSimulation {
     this.messages.set(messageId, { messageId, body, receiveCount: 0, visibleAt: this.now, ...(groupId ? { groupId } : {}) });
     this.counts.sent++;
     return messageId;
+  }
+
+  /** Batches handed to a consumer and not yet answered. */
+  get inFlightBatches(): number {
+    return this.inFlight;
   }
 
   /** Nothing left to deliver, now or later (the DLQ aside). */
@@ -126,7 +133,8 @@ export class SqsSimulation {
       } catch {
         failed = new Set(batch.map((m) => m.messageId));
       }
-      if (this.o.random() < (this.o.crashBeforeDeleteRate ?? 0)) {
+      const nth = this.o.crashEveryNthBatch;
+      if (this.o.random() < (this.o.crashBeforeDeleteRate ?? 0) || (nth !== undefined && this.counts.handlerBatches % nth === 0)) {
         this.counts.crashes++;
         return true;
       }
