@@ -52,7 +52,12 @@ export function fixtureFile(entry: CatalogEntry, kind: FixtureKind, name: string
 
 /** Grades a scenario's simulated account and returns the fixture bundle (transcript + expectation, no report). */
 export async function recordScenario(entry: CatalogEntry, scenario: Scenario): Promise<EvidenceBundle> {
-  const { report: _report, sha256: _sha, ...rest } = await gradeScenario(entry, scenario);
+  return recordedBundle(await gradeScenario(entry, scenario));
+}
+
+/** The fixture a scenario's graded run is recorded as: the bundle without its report, sealed. */
+export function recordedBundle(graded: EvidenceBundle & { report: Report }): EvidenceBundle {
+  const { report: _report, sha256: _sha, ...rest } = graded;
   return sealBundle(rest);
 }
 

@@ -125,24 +125,40 @@ async function main(): Promise<void> {
     'fleet bound = accounts x requests/s x 60 / calls per attempt. A pacer per account sends only what the account will admit.',
   );
 
+  // Service mode at two loads: the same 100 accounts (on this machine every simulated Lambda worker
+  // and DynamoDB share its cores, which the fleet would not), and 50 accounts, where they do not run
+  // out of CPU; each beside the single-process figure for the same attempts.
   const workerCount = 32;
-  progress(`worker throughput: the same attempts as queued grading jobs, ${workerCount} workers over ${threads} threads sharing the DynamoDB token bucket (dynalite)`);
-  const workers = await measureWorkerThroughput(fixtures, { accounts: 100, attemptsPerAccount: sizes.attemptsPerAccount, rps: 10, latencyMs: args.latencyMs, workers: workerCount, threads });
+  const serviceRows: Array<Array<string | number>> = [];
+  const service: Array<{ accounts: number; single: typeof throughput; workers: Awaited<ReturnType<typeof measureWorkerThroughput>> }> = [];
+  for (const accounts of [100, 50]) {
+    const single =
+      accounts === 100
+        ? throughput
+        : await (progress(`throughput: ${accounts * sizes.attemptsPerAccount} attempts over ${accounts} accounts`),
+          measureThroughput(fixtures, { accounts, attemptsPerAccount: sizes.attemptsPerAccount, rps: 10, latencyMs: args.latencyMs, workers: threads }));
+    progress(`worker throughput: the same ${accounts * sizes.attemptsPerAccount} attempts as queued grading jobs, ${workerCount} workers over ${threads} threads sharing the DynamoDB token bucket (dynalite)`);
+    const w = await measureWorkerThroughput(fixtures, { accounts, attemptsPerAccount: sizes.attemptsPerAccount, rps: 10, latencyMs: args.latencyMs, workers: workerCount, threads });
+    service.push({ accounts, single, workers: w });
+    serviceRows.push(
+      [`${accounts} accounts, single process`, round(single.attemptsPerMinute / 60, 1), round((single.attemptsPerMinute / 60) * single.callsPerAttempt, 1), round(single.boundPerMinute / 60, 1), single.ratio, single.throttlingErrors, single.passed, `${single.cpuBusy} / ${single.machineBusy ?? 'n/a'}`, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', round(single.wallMs / 1000, 1)],
+      [`${accounts} accounts, queued workers`, w.jobsPerSecond, w.awsCallsPerSecond, w.boundJobsPerSecond, w.ratio, w.throttlingErrors, w.passed, `${w.cpuBusy} / ${w.machineBusy ?? 'n/a'}`, w.bucketWritesPerSecond, w.slotsPerWrite, w.lateSlots, w.returnedSlots, w.unusedSlots, round(w.wallMs / 1000, 1)],
+    );
+  }
+  const workers = service[0]!.workers;
+  const relaxed = service[1]!;
   print(
     '',
-    `Service mode: the same attempts as queued grading jobs (one attempt at a time per account), ${workers.workers} workers x batches of ${workers.batchSize} over ${workers.threads} threads, ` +
+    `Service mode: the same attempts as queued grading jobs (one attempt at a time per account), ${workerCount} workers x batches of ${workers.batchSize} over ${threads} threads, ` +
       'each pacing with its own DynamoDB token bucket (dynalite, in a process of its own)',
-    table(
-      ['grading', 'jobs/s', 'AWS calls/s', 'bound jobs/s', 'ratio', 'throttled', 'passed', 'bucket writes/s', 'slots/write', 'late', 'returned', 'unused', 'wall s'],
-      [
-        ['single process', round(throughput.attemptsPerMinute / 60, 1), round((throughput.attemptsPerMinute / 60) * throughput.callsPerAttempt, 1), round(throughput.boundPerMinute / 60, 1), throughput.ratio, throughput.throttlingErrors, throughput.passed, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', round(throughput.wallMs / 1000, 1)],
-        ['queued workers', workers.jobsPerSecond, workers.awsCallsPerSecond, workers.boundJobsPerSecond, workers.ratio, workers.throttlingErrors, workers.passed, workers.bucketWritesPerSecond, workers.slotsPerWrite, workers.lateSlots, workers.returnedSlots, workers.unusedSlots, round(workers.wallMs / 1000, 1)],
-      ],
-    ),
-    `workers / single process: ${round(workers.ratio / throughput.ratio, 2)} of its ratio. Workers count only AWS calls against the account limit (HTTP probes reach`,
-    "the candidate's endpoint); throttled = calls an account would have refused, judged after the run from every call's send time.",
-    'Slots: late = passed while a call waited (its event loop woke too late); returned = given back when a grade ended; unused = passed',
-    'with no call waiting and not given back.',
+    table(['grading', 'jobs/s', 'AWS calls/s', 'bound jobs/s', 'ratio', 'throttled', 'passed', 'CPU own / machine', 'bucket writes/s', 'slots/write', 'late', 'returned', 'unused', 'wall s'], serviceRows),
+    ...service.map((r) => `${r.accounts} accounts: workers / single process = ${round(r.workers.ratio / r.single.ratio, 2)} of its ratio.`),
+    "Workers count only AWS calls against the account limit (HTTP probes reach the candidate's endpoint); throttled = calls an account",
+    "would have refused, judged after the run from every call's send time. CPU own = CPU the bench used (all threads, and DynamoDB's",
+    `process) over the ${threads} cores' time; machine = the share of it busy with anything. Near 1.0 the machine, not the bucket, sets`,
+    'the pace (on Lambda each worker has its own CPU); a machine figure well above own means other work was running. Slots:',
+    'late = passed while a call waited (its event loop woke more than 50 ms late); returned = given back when a grade ended; unused =',
+    'passed with no call waiting and not given back.',
   );
 
   const totalMs = performance.now() - started;
@@ -153,7 +169,8 @@ async function main(): Promise<void> {
     `latency ratio <= 1.3 for every task: worst ${worstRatio} -> ${mark(worstRatio <= 1.3)}`,
     `0 duplicate reads: ${duplicateReads} -> ${mark(duplicateReads === 0)}`,
     `throughput >= 0.8 of the rate-limit bound with 0 throttling errors: ${throughput.ratio}, ${throughput.throttlingErrors} throttled -> ${mark(throughput.ratio >= 0.8 && throughput.throttlingErrors === 0)}`,
-    `worker throughput >= 0.8 of the rate-limit bound with 0 throttling errors: ${workers.ratio}, ${workers.throttlingErrors} throttled -> ${mark(workers.ratio >= 0.8 && workers.throttlingErrors === 0)}`,
+    `worker throughput >= 0.8 of the rate-limit bound with 0 throttling errors, 50 accounts (CPU own ${relaxed.workers.cpuBusy}, machine ${relaxed.workers.machineBusy ?? 'n/a'}): ${relaxed.workers.ratio}, ${relaxed.workers.throttlingErrors} throttled -> ${mark(relaxed.workers.ratio >= 0.8 && relaxed.workers.throttlingErrors === 0)}`,
+    `worker throughput >= 0.8 of the rate-limit bound with 0 throttling errors, 100 accounts (CPU own ${workers.cpuBusy}, machine ${workers.machineBusy ?? 'n/a'}): ${workers.ratio}, ${workers.throttlingErrors} throttled -> ${mark(workers.ratio >= 0.8 && workers.throttlingErrors === 0)}`,
     `ES256 verification >= 5,000/s on one core: ${es256Verify} -> ${mark(es256Verify >= 5000)}`,
     `skillproof --help <= 500 ms: ${cliStartMs.help} -> ${mark(cliStartMs.help <= 500)}`,
     `10,000-member cohort import < ${COHORT_IMPORT_TARGET_MS / 1000} s: ${round(cohortImport.importMs / 1000, 1)} s -> ${mark(cohortImport.importMs < COHORT_IMPORT_TARGET_MS)}`,
@@ -161,7 +178,7 @@ async function main(): Promise<void> {
   ];
   for (const l of latency) if (l.status !== 'passed') notes.push(`${l.fixture} replayed as ${l.status}, not passed: its latency is not representative`);
   if (throughput.passed !== throughput.attempts) notes.push(`throughput: only ${throughput.passed} of ${throughput.attempts} attempts passed`);
-  if (workers.passed !== workers.jobs) notes.push(`worker throughput: only ${workers.passed} of ${workers.jobs} jobs passed`);
+  for (const r of service) if (r.workers.passed !== r.workers.jobs) notes.push(`worker throughput (${r.accounts} accounts): only ${r.workers.passed} of ${r.workers.jobs} jobs passed`);
   print('', 'Targets', ...targets.map((t) => `  ${t}`));
   if (notes.length) print('', 'Notes', ...notes.map((n) => `  ${n}`));
   print('', `${round(totalMs / 1000, 1)} s in all; JSON written to ${args.out}`);
@@ -179,7 +196,7 @@ async function main(): Promise<void> {
         duplicateReads,
         apiCalls: counts,
         throughput,
-        workerThroughput: workers,
+        workerThroughput: service.map((r) => ({ accounts: r.accounts, singleProcess: r.single, workers: r.workers })),
         credentials,
         cliStartMs,
         storeOps,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -37,4 +38,40 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
   const numeric = header.map((_, i) => rows.every((r) => typeof r[i] === 'number'));
   const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
   return [line(header), line(width.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** CPU milliseconds a process has used (user + system), from /proc on Linux; undefined elsewhere. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th, in clock ticks (100/s on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's CPU milliseconds, all threads. */
+export const ownCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** The machine's CPU counters (all processes), from /proc/stat on Linux; undefined elsewhere. */
+export function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((n, v) => n + v, 0);
+    // idle and iowait are not busy.
+    return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share of the machine's CPU time that was busy between two readings (any process). */
+export function busyShare(from: ReturnType<typeof machineCpu>, to: ReturnType<typeof machineCpu>): number | undefined {
+  if (!from || !to || to.total === from.total) return undefined;
+  return round((to.busy - from.busy) / (to.total - from.total), 2);
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Responder } from '../../src/aws/session';
@@ -5,7 +6,7 @@ import { gradeSimulated } from '../../src/engine/grade';
 import { awsError } from '../../src/testing/fake-account';
 import type { PassFixture } from '../reliability/support/pass-fixtures';
 import { transcriptWorld } from '../reliability/support/transcript-world';
-import { round, sleep } from './stats';
+import { busyShare, machineCpu, ownCpuMs, round, sleep } from './stats';
 
 /**
  * Many attempts graded at once against simulated sandbox accounts, each of which admits at most
@@ -45,6 +46,10 @@ export interface ThroughputResult {
   callsPerAttempt: number;
   passed: number;
   peakRssMb: number;
+  /** CPU used (all threads) over the machine's CPU time during the run. */
+  cpuBusy: number;
+  /** The machine's busy share over the run, every process counted (null where /proc/stat is not there). */
+  machineBusy: number | null;
 }
 
 const WINDOW_MS = 1000;
@@ -182,6 +187,8 @@ export async function measureThroughput(fixtures: PassFixture[], o: ThroughputOp
   await Promise.all(handles.map((h) => h.ready));
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const cpu0 = ownCpuMs();
+  const machine0 = machineCpu();
   const t0 = performance.now();
   let results: AccountsResult[];
   try {
@@ -192,6 +199,7 @@ export async function measureThroughput(fixtures: PassFixture[], o: ThroughputOp
     await Promise.all(handles.map((h) => h.worker.terminate()));
   }
   const wallMs = performance.now() - t0;
+  const cpuMs = ownCpuMs() - cpu0;
   const perAccount = results.flatMap((r) => r.calls);
   const attempts = o.accounts * o.attemptsPerAccount;
   const callsPerAttempt = perAccount.reduce((n, c) => n + c, 0) / attempts;
@@ -213,5 +221,7 @@ export async function measureThroughput(fixtures: PassFixture[], o: ThroughputOp
     callsPerAttempt: round(callsPerAttempt, 1),
     passed: results.reduce((n, r) => n + r.passed, 0),
     peakRssMb: round(peakRss / 2 ** 20),
+    cpuBusy: round(cpuMs / (wallMs * availableParallelism()), 2),
+    machineBusy: busyShare(machine0, machineCpu()) ?? null,
   };
 }

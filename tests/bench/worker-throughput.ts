@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -11,7 +11,7 @@ import type { PassFixture } from '../reliability/support/pass-fixtures';
 import { createRateTable } from '../service/support/rate-table';
 import { seededRandom, SqsSimulation } from '../service/support/sqs-sim';
 import { startDynalite } from '../support/dynalite';
-import { round, sleep } from './stats';
+import { busyShare, machineCpu, ownCpuMs, processCpuMs, round, sleep } from './stats';
 import { AccountLimit, deal } from './throughput';
 import type { FromThread, ThreadInit, ToThread } from './worker-throughput-thread';
 
@@ -68,6 +68,10 @@ export interface WorkerThroughputResult {
   lateSlots: number;
   returnedSlots: number;
   unusedSlots: number;
+  /** CPU used (this process's threads and DynamoDB's process) over the machine's CPU time during the run. */
+  cpuBusy: number;
+  /** The machine's busy share over the run, every process counted (null where /proc/stat is not there). */
+  machineBusy: number | null;
 }
 
 const WINDOW_MS = 1000;
@@ -199,6 +203,8 @@ export async function measureWorkerThroughput(fixtures: PassFixture[], o: Worker
       return response;
     };
 
+    const cpu0 = ownCpuMs() + (processCpuMs(dynamo.pid ?? -1) ?? 0);
+    const machine0 = machineCpu();
     const t0 = performance.now();
     for (const accountId of accountIds) await submitNext(accountId);
     const ticker = o.progress
@@ -218,6 +224,7 @@ export async function measureWorkerThroughput(fixtures: PassFixture[], o: Worker
       }),
     );
     const wallMs = performance.now() - t0;
+    const cpuMs = ownCpuMs() + (processCpuMs(dynamo.pid ?? -1) ?? 0) - cpu0;
     clearInterval(ticker);
     if (stuck) throw new Error(`${sim.counts.sent - sim.counts.deleted} of ${sim.counts.sent} jobs were handed back by the workers (grading failed); see the store's runs`);
 
@@ -258,6 +265,8 @@ export async function measureWorkerThroughput(fixtures: PassFixture[], o: Worker
       lateSlots: stats.late,
       returnedSlots: stats.returned,
       unusedSlots: stats.reserved - stats.slots - stats.late - stats.returned,
+      cpuBusy: round(cpuMs / (wallMs * availableParallelism()), 2),
+      machineBusy: busyShare(machine0, machineCpu()) ?? null,
     };
   } finally {
     await Promise.all(threads.map((t) => t.worker.terminate()));

@@ -17,6 +17,8 @@ export interface Dynalite {
   endpoint: string;
   /** A client for this server with dummy credentials; no SDK retries, so a test sees every failure. */
   client(options?: { maxAttempts?: number }): DynamoDBClient;
+  /** The server's own process, when it runs in one (`inProcess: false`). */
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -27,11 +29,12 @@ const OPTIONS = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
  * elsewhere: its CPU is not taken from the code under test (benchmarks). Default: in this process.
  */
 export async function startDynalite(options: { inProcess?: boolean } = {}): Promise<Dynalite> {
-  const { port, stop } = options.inProcess === false ? await startChild() : await startHere();
+  const { port, stop, pid } = options.inProcess === false ? await startChild() : await startHere();
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: DynamoDBClient[] = [];
   return {
     endpoint,
+    ...(pid !== undefined ? { pid } : {}),
     client(options = {}) {
       const client = new DynamoDBClient({
         endpoint,
@@ -49,7 +52,7 @@ export async function startDynalite(options: { inProcess?: boolean } = {}): Prom
   };
 }
 
-async function startHere(): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startHere(): Promise<{ port: number; stop: () => Promise<void>; pid?: number }> {
   const server = dynalite(OPTIONS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -58,7 +61,7 @@ async function startHere(): Promise<{ port: number; stop: () => Promise<void> }>
   return { port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-async function startChild(): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startChild(): Promise<{ port: number; stop: () => Promise<void>; pid?: number }> {
   const script = `const s = require('dynalite')(${JSON.stringify(OPTIONS)}); s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n')); process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
   const child = spawn(process.execPath, ['-e', script], { cwd: __dirname, stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -73,6 +76,7 @@ async function startChild(): Promise<{ port: number; stop: () => Promise<void> }
   child.removeAllListeners('exit');
   return {
     port,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     // Closing its stdin ends it; so does this process ending, however it ends.
     stop: () =>
       new Promise<void>((resolve) => {
