@@ -133,7 +133,14 @@ export class DynamoDbTokenBucket {
       new Promise<T>((resolve, reject) => {
         this.enqueue(accountId, {
           since: this.now(),
-          run: () => job().then(resolve, reject),
+          run: () => {
+            // A job that throws before it returns its promise must not stop the lane.
+            try {
+              job().then(resolve, reject);
+            } catch (e) {
+              reject(e);
+            }
+          },
           fail: reject,
         });
       });
