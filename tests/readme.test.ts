@@ -3,10 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../src/catalog/load';
+import { binFolderForBundle } from './support/cli-bundle';
 
 /**
  * Every command in a `bash` block of the root README runs as written, in order, in one shell:
- * a fresh working folder (bin/, tasks/ and the package linked in), a fresh HOME and so a fresh
+ * a fresh working folder (tasks/ and the package linked in; its bin/skillproof runs the same CLI
+ * bundled by tests/support/cli-bundle.ts, which starts faster than the launcher's tsx over some
+ * thirty commands — tests/cli/cli.test.ts and terminal.test.ts run the launcher), a fresh HOME and so a fresh
  * data directory, and no AWS configuration. A block preceded by `<!-- readme-test: needs AWS -->`
  * is not run (and must visibly need an account); `npm install` and `npm test` are not run either
  * (the first needs the registry, the second runs this test). A trailing `# exit N…` comment states
@@ -97,14 +100,15 @@ describe('README.md', () => {
     expect(README).toMatch(/each file's `task\.id` says which task/);
   });
 
-  it('runs every command that needs no AWS account as written, with the exit code it states', () => {
+  it('runs every command that needs no AWS account as written, with the exit code it states', async () => {
     const work = mkdtempSync(join(tmpdir(), 'skillproof-readme-'));
     try {
       const home = join(work, 'home');
       const cwd = join(work, 'repo');
       mkdirSync(home);
       mkdirSync(cwd);
-      for (const entry of ['bin', 'tasks', 'package.json', 'node_modules']) symlinkSync(join(REPO_ROOT, entry), join(cwd, entry));
+      for (const entry of ['tasks', 'package.json', 'node_modules']) symlinkSync(join(REPO_ROOT, entry), join(cwd, entry));
+      await binFolderForBundle(cwd);
       const results = join(work, 'results');
       const script = ['cd "$README_CWD"'];
       runnable.forEach((s, i) => {
