@@ -6,11 +6,18 @@ import { REPO_ROOT } from '../../src/catalog/load';
 import type { CliIo } from '../../src/cli/io';
 import { main } from '../../src/cli/main';
 import { startProgress } from '../../src/cli/progress';
+import { cliBundle } from '../support/cli-bundle';
 
-/** Runs `bin/skillproof <args> | <reader>` in bash and returns what the CLI wrote to stderr and the exit status of each side. */
-function piped(args: string[], reader: string): Promise<{ codes: number[]; err: string }> {
+const BIN = [join(REPO_ROOT, 'bin', 'skillproof')];
+
+/**
+ * Runs `skillproof <args> | <reader>` in bash and returns what the CLI wrote to stderr and the exit
+ * status of each side. `launcher` is bin/skillproof, or node and the CLI's bundle (the same entry
+ * without tsx's start-up: tests/support/cli-bundle.ts).
+ */
+function piped(args: string[], reader: string, launcher: string[] = BIN): Promise<{ codes: number[]; err: string }> {
   return new Promise((resolve) => {
-    const cli = [join(REPO_ROOT, 'bin', 'skillproof'), ...args].map((a) => `'${a}'`).join(' ');
+    const cli = [...launcher, ...args].map((a) => `'${a}'`).join(' ');
     const child = spawn('bash', ['-c', `${cli} 2>"$ERR_FILE" | ${reader}; echo "\${PIPESTATUS[@]}"; cat "$ERR_FILE"`], {
       cwd: REPO_ROOT,
       env: { ...process.env, ERR_FILE: join(tmpdir(), `skillproof-epipe-${process.pid}-${Math.random().toString(36).slice(2)}`) },
@@ -30,12 +37,13 @@ describe('skillproof in a shell pipeline', () => {
     ['tasks list', ['tasks', 'list']],
     ['tasks show', ['tasks', 'show', 'serverless-orders-api']],
   ])('exits quietly when the reader has already gone (%s | true)', async (_name, args) => {
-    const r = await piped(args, 'true');
+    const r = await piped(args, 'true', [process.execPath, await cliBundle()]);
     expect(r.err).not.toMatch(/EPIPE|Unhandled 'error' event|\n\s+at /);
     expect(r.err).toBe('');
     expect(r.codes[0]).toBe(0);
   });
 
+  // bin/skillproof itself: the launcher sets up the quiet exit.
   it('exits quietly when head closes the pipe before reading', async () => {
     const r = await piped(['tasks', 'show', 'serverless-orders-api'], 'head -n 0');
     expect(r.err).toBe('');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AccountPool } from '../../src/pool/pool';
 import { SqliteStore } from '../../src/store/sqlite-store';
+import { buildBundle } from '../support/cli-bundle';
 import { CRASH_ACCOUNT, CRASH_ATTEMPT, runCycle } from './support/crash-child';
 import { candidateResources, readAccount, writeAccount } from './support/simulated-account';
 
@@ -19,10 +20,18 @@ interface ChildRun {
   stderr: string;
 }
 
+/**
+ * The child, bundled once by esbuild for plain node: the test starts it 15 times, and loading the
+ * sources through tsx would cost each start about a second of CPU.
+ */
+let childBundle: string;
+beforeAll(async () => {
+  childBundle = await buildBundle('pool-crash-child', `require(${JSON.stringify(CHILD)}).main(process.argv[2], process.argv[3], Number(process.argv[4])).catch((e) => { console.error(e); process.exit(1); });`);
+}, 60_000);
+
 /** Runs the cycle in a child process and kills it with SIGKILL as soon as it says it paused at step `pauseAt`. */
 function runChild(dataDir: string, accountFile: string, pauseAt: number): Promise<ChildRun> {
-  const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(CHILD)}).main(process.argv[1], process.argv[2], Number(process.argv[3])).catch((e) => { console.error(e); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', code, dataDir, accountFile, String(pauseAt)], {
+  const child = spawn(process.execPath, [childBundle, dataDir, accountFile, String(pauseAt)], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
