@@ -97,6 +97,8 @@ interface Pending {
   writes: Write[];
   /** When this process first saw it unapplied (its own clock). */
   seenAt: number;
+  /** The previous entry's hash: the head pointer may stop just before this entry. */
+  prevHash: string;
 }
 
 export class CommitLog implements Overlay {
@@ -108,6 +110,8 @@ export class CommitLog implements Overlay {
   private images = new Map<string, Map<string, Item>>();
   /** Another writer took an entry this one tried to put, lately: read on from the head before deciding. */
   private contended = false;
+  /** The highest head pointer this process has recorded or read. */
+  private recorded = 0;
 
   constructor(
     private readonly access: TableAccess,
@@ -201,11 +205,13 @@ export class CommitLog implements Overlay {
   /** The recorded head pointer: every entry up to it is applied (it lags the last entry while entries are being applied). */
   async recordedHead(): Promise<Head | undefined> {
     const item = await this.access.getApplied(keys.meta('AUDIT_HEAD'));
+    if (item) this.recorded = Math.max(this.recorded, Number(item.seq?.N));
     return item && { seq: Number(item.seq?.N), hash: String(item.hash?.S) };
   }
 
   private forgetHead(): void {
     this.head = undefined;
+    this.recorded = 0;
     this.settle([...this.pending.keys()]);
   }
 
@@ -241,7 +247,7 @@ export class CommitLog implements Overlay {
         await this.markApplied(seq, item);
         this.pending.delete(seq);
         rolled = true;
-      } else if (!known) this.pending.set(seq, { writes: JSON.parse(item.writes.S) as Write[], seenAt: now });
+      } else if (!known) this.pending.set(seq, { writes: JSON.parse(item.writes.S) as Write[], seenAt: now, prevHash: String(item.prevHash?.S) });
       if (seq > head.seq) head = { seq, hash: String(item.hash?.S) };
     }
     this.settle([]);
@@ -375,13 +381,15 @@ export class CommitLog implements Overlay {
   }
 
   /**
-   * Moves the recorded head to the known head, conditionally and only forwards, when every entry up
-   * to it is known applied; with an entry still pending it is left for a later writer (the head
-   * means "all entries up to here are applied": a process starting reads on from it).
+   * Moves the recorded head forwards (conditionally, never back) to the last entry before which
+   * every entry is known applied: the known head, or the entry just before the oldest pending one.
+   * The head means "all entries up to here are applied": a process starting reads on from it.
    */
   private async advanceHead(): Promise<void> {
-    const head = this.head;
-    if (!head || this.pending.size > 0) return;
+    const oldest = Math.min(...this.pending.keys());
+    const head = Number.isFinite(oldest) ? { seq: oldest - 1, hash: this.pending.get(oldest)!.prevHash } : this.head;
+    // Nothing to say that this process has not recorded (or seen recorded) already.
+    if (!head || head.seq <= this.recorded) return;
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -396,6 +404,7 @@ export class CommitLog implements Overlay {
     } catch (e) {
       if (!isConditionalCheckFailed(e)) throw e; // someone advanced it further already
     }
+    this.recorded = Math.max(this.recorded, head.seq);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
