@@ -8,9 +8,12 @@
  *  2. Commit: put audit entry h+1, carrying those item images, on the condition that no entry h+1
  *     exists. The entry's hash covers exactly the fields SqliteStore hashes, so verifyAuditChain
  *     agrees across backends; the carried writes are extra attributes outside the hash. If another
- *     writer took h+1, read the entries after h, apply any not yet applied, and start again at 1
- *     with the new state: no decision is ever committed on a stale view, so the log is a serial
- *     history and every invariant checked in step 1 holds (no transactions needed).
+ *     writer took h+1, read the entries after h and start again at 1 with the new state: no
+ *     decision is ever committed on a stale view, so the log is a serial history and every
+ *     invariant checked in step 1 holds (no transactions needed). An entry read but not yet marked
+ *     applied is being applied by its writer: its images overlay this process's reads (Overlay in
+ *     table-access.ts) rather than being applied twice; one still unapplied a second later is rolled
+ *     forward here. While other writers are busy, a writer reads on from its head before deciding.
  *  3. Apply each write as a conditional put: a new item only if absent, a changed item only if it
  *     was last written by an earlier entry (`appliedSeq` < this entry). Applying twice, or after a
  *     later entry, changes nothing, so anyone may roll an entry forward.
@@ -18,10 +21,12 @@
  *     (`META/AUDIT_HEAD`, conditionally, only forwards).
  *
  * A crash between 2 and 4 leaves a committed entry whose change is not (fully) applied: the next
- * writer in any process finds it when its own commit conflicts, and `recover()` (called by
- * integrityCheck and verifyAuditChain) rolls it forward. A crash before 2 leaves nothing. Readers
- * never see an uncommitted change; they can see a committed change partly applied while it is
- * being applied, or after a crash until the next write or recover().
+ * writer in any process finds it when its own commit conflicts, decides on it, and rolls it forward
+ * once it is overdue; a process that starts, and `recover()` (called by integrityCheck and
+ * verifyAuditChain), roll it forward at once. The head pointer only passes entries known applied.
+ * A crash before 2 leaves nothing. Readers never see an uncommitted change; they can see a
+ * committed change partly applied while it is being applied, or after a crash until a writer rolls
+ * it forward or recover().
  *
  * Within one process, mutations queue behind each other (no retry storms); across processes they
  * race on the conditional put of the next entry.
@@ -33,7 +38,7 @@ import { canonicalJson } from '../canonical-json';
 import { ConstraintViolationError, StoreError } from '../errors';
 import type { AuditEntry, AuditInput } from '../types';
 import { pad, toItem, type Item } from './marshal';
-import { isConditionalCheckFailed, keys, TableAccess } from './table-access';
+import { isConditionalCheckFailed, keys, TableAccess, type Key, type Overlay } from './table-access';
 
 
 /**
@@ -70,6 +75,8 @@ const INLINE_WRITES_BYTES = 300_000;
 const CHUNK_BYTES = 300_000;
 const APPLY_CONCURRENCY = 16;
 const MAX_COMMIT_TRIES = 200;
+/** Another writer's entry left unapplied this long (by this process's clock) is rolled forward here. */
+const ROLL_FORWARD_AFTER_MS = 1000;
 
 
 export function toAuditEntry(item: Item): AuditEntry {
@@ -85,14 +92,35 @@ export function toAuditEntry(item: Item): AuditEntry {
   };
 }
 
-export class CommitLog {
+/** An entry seen committed but not yet marked applied: its writer is (most likely) applying it now. */
+interface Pending {
+  writes: Write[];
+  /** When this process first saw it unapplied (its own clock). */
+  seenAt: number;
+  /** The previous entry's hash: the head pointer may stop just before this entry. */
+  prevHash: string;
+}
+
+export class CommitLog implements Overlay {
   private head: Head | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Entries up to the known head that are committed but not yet applied, by seq. */
+  private readonly pending = new Map<number, Pending>();
+  /** Their images, newest entry's per item, by pk and then sk: what reads see over the table (Overlay). */
+  private images = new Map<string, Map<string, Item>>();
+  /** Another writer took an entry this one tried to put, lately: read on from the head before deciding. */
+  private contended = false;
+  /** The highest head pointer this process has recorded or read. */
+  private recorded = 0;
 
   constructor(
     private readonly access: TableAccess,
     private readonly now: () => Date,
-  ) {}
+    /** How long another writer may take to apply its entry before this process rolls it forward itself. */
+    private readonly rollForwardAfterMs = ROLL_FORWARD_AFTER_MS,
+  ) {
+    access.overlay = this;
+  }
 
   private get client(): DynamoDBClient {
     return this.access.client;
@@ -100,6 +128,14 @@ export class CommitLog {
 
   private get table(): string {
     return this.access.tableName;
+  }
+
+  item(key: Key): Item | undefined {
+    return this.images.get(key.pk)?.get(key.sk);
+  }
+
+  partition(pk: string): Item[] {
+    return [...(this.images.get(pk)?.values() ?? [])];
   }
 
   /** Decides and commits one change with its audit entry; see the module comment for the protocol. */
@@ -116,6 +152,14 @@ export class CommitLog {
   private async commitEntry<T>(audit: AuditInput, decide: (ctx: CommitContext) => Promise<Decision<T>>): Promise<{ result: T; entry?: AuditEntry }> {
     return this.exclusive(async () => {
       for (let tries = 0; tries < MAX_COMMIT_TRIES; tries += 1) {
+        // While other writers are busy, the cached head is almost always stale by now: reading on from
+        // it first costs one Query, where committing on it would cost a lost put, that Query and a
+        // wasted decision. A read that finds nothing new ends it (a lone writer never pays it).
+        if (tries === 0 && this.head && this.contended) {
+          const before = this.head.seq;
+          await this.catchUp();
+          this.contended = this.head.seq > before;
+        }
         const head = await this.knownHead();
         const at = this.now().toISOString();
         const decision = await decide({ seq: head.seq + 1, at });
@@ -124,20 +168,24 @@ export class CommitLog {
         if (!(await this.put(entry, decision.writes))) {
           const seen = await this.catchUp();
           // Our own entry, whose answer was lost (a retried request, a dropped connection): committed,
-          // and catchUp has just applied it. Its hash covers the time to the millisecond, the change's
-          // audit data and the previous entry, so another writer's entry does not share it.
-          if (seen.some((i) => Number(i.seq?.N) === entry.seq && i.hash?.S === entry.hash)) return { result: decision.result, entry };
-          await backoff(tries);
-          continue;
+          // so apply it as if the put had answered. Its hash covers the time to the millisecond, the
+          // change's audit data and the previous entry, so another writer's entry does not share it.
+          if (!seen.some((i) => Number(i.seq?.N) === entry.seq && i.hash?.S === entry.hash)) {
+            this.contended = true;
+            await backoff(tries);
+            continue;
+          }
         }
         try {
           await this.apply(entry.seq, decision.writes);
-          this.head = { seq: entry.seq, hash: entry.hash };
-          // Both only after every write is applied; they touch different items, so at once.
-          await Promise.all([decision.writes.length > 0 ? this.markApplied(entry.seq, undefined) : undefined, this.advanceHead(this.head)]);
+          this.settle([entry.seq]);
+          if (entry.seq > (this.head?.seq ?? 0)) this.head = { seq: entry.seq, hash: entry.hash };
+          // Both only after every write is applied; they touch different items, so at once. The head
+          // pointer only passes entries known applied (see advanceHead).
+          await Promise.all([decision.writes.length > 0 ? this.markApplied(entry.seq, undefined) : undefined, this.advanceHead()]);
         } catch (e) {
           // Committed but not (fully) applied: whoever writes next rolls it forward.
-          this.head = undefined;
+          this.forgetHead();
           throw e;
         }
         return { result: decision.result, entry };
@@ -149,41 +197,78 @@ export class CommitLog {
   /** Rolls forward every committed entry not yet applied, and returns the head. */
   async recover(): Promise<Head> {
     return this.exclusive(async () => {
-      this.head = undefined;
+      this.forgetHead();
       return this.knownHead();
     });
   }
 
-  /** The recorded head pointer (which may lag the last entry only while an entry is being applied). */
+  /** The recorded head pointer: every entry up to it is applied (it lags the last entry while entries are being applied). */
   async recordedHead(): Promise<Head | undefined> {
-    const item = await this.access.get(keys.meta('AUDIT_HEAD'));
+    const item = await this.access.getApplied(keys.meta('AUDIT_HEAD'));
+    if (item) this.recorded = Math.max(this.recorded, Number(item.seq?.N));
     return item && { seq: Number(item.seq?.N), hash: String(item.hash?.S) };
   }
 
+  private forgetHead(): void {
+    this.head = undefined;
+    this.recorded = 0;
+    this.settle([...this.pending.keys()]);
+  }
+
+  /** A process that starts (or recovers) rolls forward every entry not applied: it cannot tell how long ago they were written. */
   private async knownHead(): Promise<Head> {
     if (!this.head) {
       this.head = (await this.recordedHead()) ?? { seq: 0, hash: GENESIS_HASH };
-      await this.catchUp();
+      await this.catchUp(true);
     }
     return this.head;
   }
 
-  /** Applies, in order, the entries after the known head that are not marked applied, and returns those entries. */
-  private async catchUp(): Promise<Item[]> {
+  /**
+   * Reads the entries after the known head (and those still pending), and returns them. An entry
+   * not yet marked applied is normally being applied by its writer right now: its images overlay
+   * this process's reads (so the next decision sees it) instead of being applied twice. One still
+   * unapplied `rollForwardAfterMs` after this process first saw it, or any with `rollAll`, is rolled
+   * forward here (its writer died, or is stuck), in order; so is one too large to carry inline.
+   */
+  private async catchUp(rollAll = false): Promise<Item[]> {
     const start = this.head ?? { seq: 0, hash: GENESIS_HASH };
-    const later = await this.access.partition('AUDIT', undefined, { after: pad(start.seq) });
+    const from = Math.min(start.seq, ...[...this.pending.keys()].map((seq) => seq - 1));
+    const later = await this.access.partition('AUDIT', undefined, { after: pad(from) });
+    const now = this.now().getTime();
     let head = start;
+    let rolled = false;
     for (const item of later) {
       const seq = Number(item.seq?.N);
-      if (item.applied?.BOOL !== true) {
+      const known = this.pending.get(seq);
+      if (item.applied?.BOOL === true) this.pending.delete(seq);
+      else if (rollAll || !item.writes?.S || (known && now - known.seenAt >= this.rollForwardAfterMs)) {
         await this.apply(seq, await this.carriedWrites(item));
         await this.markApplied(seq, item);
-      }
-      head = { seq, hash: String(item.hash?.S) };
+        this.pending.delete(seq);
+        rolled = true;
+      } else if (!known) this.pending.set(seq, { writes: JSON.parse(item.writes.S) as Write[], seenAt: now, prevHash: String(item.prevHash?.S) });
+      if (seq > head.seq) head = { seq, hash: String(item.hash?.S) };
     }
+    this.settle([]);
     this.head = head;
-    if (head.seq > start.seq) await this.advanceHead(head);
+    if (rolled) await this.advanceHead();
     return later;
+  }
+
+  /** Drops these entries from the pending ones (applied now) and rebuilds the overlay's images. */
+  private settle(applied: readonly number[]): void {
+    for (const seq of applied) this.pending.delete(seq);
+    const images = new Map<string, Map<string, Item>>();
+    for (const [seq, { writes }] of [...this.pending].sort(([a], [b]) => a - b)) {
+      for (const w of writes) {
+        const pk = String(w.item.pk?.S);
+        const partition = images.get(pk) ?? new Map<string, Item>();
+        partition.set(String(w.item.sk?.S), { ...w.item, appliedSeq: { N: String(seq) } });
+        images.set(pk, partition);
+      }
+    }
+    this.images = images;
   }
 
   private async put(entry: AuditEntry, writes: Write[]): Promise<boolean> {
@@ -267,7 +352,7 @@ export class CommitLog {
     } catch (e) {
       if (!isConditionalCheckFailed(e)) throw e;
       if (write.mode === 'replace') return; // a later entry (or this one, already) wrote it
-      const existing = await this.access.get({ pk: String(write.item.pk?.S), sk: String(write.item.sk?.S) });
+      const existing = await this.access.getApplied({ pk: String(write.item.pk?.S), sk: String(write.item.sk?.S) });
       if (existing && Number(existing.appliedSeq?.N) >= seq) return;
       throw new ConstraintViolationError(
         'log-create',
@@ -295,7 +380,16 @@ export class CommitLog {
     }
   }
 
-  private async advanceHead(head: Head): Promise<void> {
+  /**
+   * Moves the recorded head forwards (conditionally, never back) to the last entry before which
+   * every entry is known applied: the known head, or the entry just before the oldest pending one.
+   * The head means "all entries up to here are applied": a process starting reads on from it.
+   */
+  private async advanceHead(): Promise<void> {
+    const oldest = Math.min(...this.pending.keys());
+    const head = Number.isFinite(oldest) ? { seq: oldest - 1, hash: this.pending.get(oldest)!.prevHash } : this.head;
+    // Nothing to say that this process has not recorded (or seen recorded) already.
+    if (!head || head.seq <= this.recorded) return;
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -310,6 +404,7 @@ export class CommitLog {
     } catch (e) {
       if (!isConditionalCheckFailed(e)) throw e; // someone advanced it further already
     }
+    this.recorded = Math.max(this.recorded, head.seq);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -245,7 +245,8 @@ export class DynamoCohorts {
   async updateBulkItem(runId: string, candidateId: string, change: { state: BulkItemState; attemptId?: string | null; error?: string | null }): Promise<BulkItemRecord> {
     if (!BULK_STATES.includes(change.state)) throw new ConstraintViolationError('bulk_items.state', `bulk item state "${change.state}" is not one of ${BULK_STATES.join(', ')}`);
     for (let tries = 0; tries < 20; tries += 1) {
-      const item = await this.access.get(keys.bulkItem(runId, candidateId));
+      // The table's item itself, not a pending image: the compare-and-set below is on what the table holds.
+      const item = await this.access.getApplied(keys.bulkItem(runId, candidateId));
       if (!item) throw new NotFoundError('bulk item', `${runId}/${candidateId}`);
       const current = recordOf<Ordered<BulkItemRecord>>(item);
       const attemptId = change.attemptId === undefined ? current.attemptId : change.attemptId;

@@ -78,14 +78,41 @@ export function recordOf<T>(item: Item): T {
   return JSON.parse(rec) as T;
 }
 
+/**
+ * Committed images not yet applied to the table (CommitLog's entries whose writer is still applying
+ * them), each carrying the `appliedSeq` of its entry: reads by key and partition see them as if
+ * applied, so a decision never waits for, or repeats, another writer's application.
+ */
+export interface Overlay {
+  /** The newest pending image of this item, if any. */
+  item(key: Key): Item | undefined;
+  /** The newest pending image of every item of this partition. */
+  partition(pk: string): Item[];
+}
+
+/** The newer of the table's item and a pending image (by the audit entry that wrote each). */
+function newer(table: Item | undefined, pending: Item | undefined): Item | undefined {
+  if (!pending) return table;
+  if (!table) return pending;
+  return Number(table.appliedSeq?.N ?? -1) >= Number(pending.appliedSeq?.N) ? table : pending;
+}
+
 export class TableAccess {
+  /** Set by CommitLog: committed changes it knows of that are not yet applied. */
+  overlay: Overlay | undefined;
+
   constructor(
     readonly client: DynamoDBClient,
     readonly tableName: string,
   ) {}
 
-  /** Strongly consistent. */
+  /** Strongly consistent; committed changes not yet applied included (see Overlay). */
   async get(key: Key): Promise<Item | undefined> {
+    return newer(await this.getApplied(key), this.overlay?.item(key));
+  }
+
+  /** The item as the table holds it now, without pending images (applying, compare-and-set outside the log). */
+  async getApplied(key: Key): Promise<Item | undefined> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: toItem({ ...key }), ConsistentRead: true }));
     return out.Item;
   }
@@ -106,7 +133,7 @@ export class TableAccess {
         pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
-    return wanted.map((k) => found.get(keyId(k)));
+    return wanted.map((k) => newer(found.get(keyId(k)), this.overlay?.item(k)));
   }
 
   /** Puts items unconditionally, 25 a request (BatchWriteItem), until none is left unprocessed. */
@@ -126,8 +153,27 @@ export class TableAccess {
     return item && recordOf<T>(item);
   }
 
-  /** Every item of a partition (optionally with a sort-key prefix), strongly consistent, in sort-key order. */
+  /**
+   * Every item of a partition (optionally with a sort-key prefix), strongly consistent, in sort-key
+   * order; committed changes not yet applied included (see Overlay).
+   */
   async partition(pk: string, skPrefix?: string, options: { after?: string; descending?: boolean; limit?: number } = {}): Promise<Item[]> {
+    const items = await this.appliedPartition(pk, skPrefix, options);
+    const pending = (this.overlay?.partition(pk) ?? []).filter((i) => {
+      const sk = String(i.sk?.S);
+      return skPrefix !== undefined ? sk.startsWith(skPrefix) : options.after === undefined || sk > options.after;
+    });
+    if (pending.length === 0) return items;
+    // Images only add items or replace them (the log never deletes), so merging the first `limit` is exact.
+    const merged = new Map(items.map((i) => [String(i.sk?.S), i]));
+    for (const p of pending) merged.set(String(p.sk?.S), newer(merged.get(String(p.sk?.S)), p)!);
+    // DynamoDB orders string sort keys by their UTF-8 bytes.
+    const sorted = [...merged.entries()].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([, i]) => i);
+    if (options.descending) sorted.reverse();
+    return options.limit ? sorted.slice(0, options.limit) : sorted;
+  }
+
+  private async appliedPartition(pk: string, skPrefix: string | undefined, options: { after?: string; descending?: boolean; limit?: number }): Promise<Item[]> {
     const names: Record<string, string> = { '#pk': 'pk' };
     const values: Item = { ':pk': { S: pk } };
     let condition = '#pk = :pk';

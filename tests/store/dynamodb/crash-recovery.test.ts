@@ -1,7 +1,8 @@
 /**
  * A change and its audit entry are one commit (src/store/dynamodb/commit-log.ts): a process that
  * dies after the entry is written but before the change is applied leaves a change that the next
- * writer, or recover(), rolls forward; one that dies before the entry leaves nothing. The "crash"
+ * writer decides on and, once overdue, rolls forward (a process that starts, or recover(), at
+ * once); one that dies before the entry leaves nothing. The "crash"
  * is a client that fails every write after a chosen one, as a killed process would stop sending.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -71,6 +72,29 @@ describe('DynamoDbStore after a crash', () => {
     });
     expect((await other.getAttempt('att-1'))?.state).toBe('active');
     expect(await other.verifyAuditChain()).toMatchObject({ ok: true });
+  });
+
+  it("has a writer decide on another writer's entry while it is being applied, and roll it forward once that writer is overdue", async () => {
+    const { tableName, blobs, healthy } = await freshTable();
+    let clock = Date.parse('2026-03-01T09:00:00Z');
+    const warm = new DynamoDbStore({ client: server.client(), tableName, blobs, now: () => new Date(clock) });
+    await seedAttempt(warm);
+    const crashing = new DynamoDbStore({ client: crashingClient(2).client, tableName, blobs });
+    await expect(crashing.updateAttempt({ attemptId: 'att-1', expectedVersion: 1, patch: { state: 'active', startedAt: 'x' } }, audit('attempt.started'))).rejects.toThrow();
+    // The warm writer loses the entry to it, reads it, and decides on its images: its compare-and-set is refused...
+    await expect(warm.updateAttempt({ attemptId: 'att-1', expectedVersion: 1, patch: { state: 'cancelled' } }, audit('attempt.cancelled'))).rejects.toMatchObject({
+      name: 'ConcurrentModificationError',
+      actualVersion: 2,
+    });
+    expect((await warm.getAttempt('att-1'))?.state).toBe('active');
+    // ...without applying it (its writer is presumed to be applying it now).
+    expect((await healthy().getAttempt('att-1'))?.state).toBe('created');
+    // A second later by the warm writer's clock the entry is overdue: its next change rolls it forward first.
+    clock += 1000;
+    await warm.updateAttempt({ attemptId: 'att-1', expectedVersion: 2, patch: { state: 'cancelled' } }, audit('attempt.cancelled'));
+    expect(await healthy().getAttempt('att-1')).toMatchObject({ state: 'cancelled', version: 3 });
+    expect((await healthy().listAudit({ subject: 'att-1' })).map((e) => e.action)).toEqual(['attempt.created', 'attempt.started', 'attempt.cancelled']);
+    expect(await healthy().integrityCheck()).toMatchObject({ ok: true });
   });
 
   it('completes a multi-item change (run + attempt update) that crashed half-applied', async () => {
