@@ -1,7 +1,7 @@
 /** Small helpers the Chromium tests share. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium (CI installs it in .ci/run); without it these tests fail rather than skip. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -33,16 +33,17 @@ export interface Viewer {
 }
 
 /**
- * One page per viewer (a browser context of its own: its own cookies), signed in once by `signIn`
- * and kept for the whole file; each use sets the viewport width asked for and screen media, so a test
- * at 390 px and one at 1280 px lay the page out afresh at their own width after their own navigation.
+ * One page per viewer (`who`, a name or an object kept by identity), each in a browser context of
+ * its own (its own cookies), signed in once by `signIn` and kept for the whole file. Each use sets
+ * the viewport width asked for and screen media, so a test at 390 px and one at 1280 px lay the
+ * page out afresh at their own width after their own navigation.
  */
-export function viewers<Who>(browser: () => Browser, signIn: (page: Page, who: Who) => Promise<void>, options: BrowserContextOptions = {}) {
+export function viewers<Who>(browser: () => Browser, signIn: (page: Page, who: Who) => Promise<void>) {
   const open = new Map<Who, Viewer>();
   return async (width: number, who: Who): Promise<Viewer> => {
     let viewer = open.get(who);
     if (!viewer) {
-      const context = await browser().newContext({ ...options, viewport: { width, height: 900 } });
+      const context = await browser().newContext({ viewport: { width, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('console', (m) => {
