@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, shot, sidewaysOverflow, viewers } from './support/browser';
 import { REPO_ROOT } from '../../src/catalog/load';
 import { startTestPortal, type TestPortal } from './support/portal';
@@ -122,19 +122,28 @@ describe.each(WIDTHS)('portal layout at %i px', (width) => {
 });
 
 describe('sign-in limits in the browser', () => {
-  // One portal for both widths: each width's browser comes from an address of its own.
+  // One portal and one browser context for both widths: each width comes from an address of its
+  // own and starts without cookies, as a fresh browser would.
   let limited: TestPortal;
+  let context: BrowserContext;
+  let page: Page;
   beforeAll(async () => {
     limited = await startTestPortal({ signInPerMinute: 2, trustProxy: true, publicUrl: 'http://127.0.0.1' });
+    context = await browser.newContext();
+    page = await context.newPage();
   });
-  afterAll(() => limited?.shutdown());
+  afterAll(async () => {
+    await context?.close();
+    await limited?.shutdown();
+  });
 
   describe.each(WIDTHS)('at %i px', (width) => {
     it('turns a candidate away after two failed codes with a readable 429 page, and still lets the admin in', async () => {
       const { code } = await limited.newAttempt(`limit-${width}@example.com`);
       // Behind the (trusted) proxy, this browser is 198.51.100.<width>.
-      const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: { 'x-forwarded-for': `198.51.100.${width % 250}` } });
-      const page = await context.newPage();
+      await context.clearCookies();
+      await context.setExtraHTTPHeaders({ 'x-forwarded-for': `198.51.100.${width % 250}` });
+      await page.setViewportSize({ width, height: 900 });
       const signIn = async (accessCode: string) => {
         await page.goto(`${limited.url}/sign-in`);
         await page.getByLabel('Access code').fill(accessCode);
@@ -150,7 +159,6 @@ describe('sign-in limits in the browser', () => {
       await page.getByLabel('Admin token').fill(limited.adminToken);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(/\/admin\?notice=signed-in/);
-      await context.close();
     });
   });
 });
