@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { shot, sidewaysOverflow } from '../server/support/browser';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, shot, sidewaysOverflow, viewers } from '../server/support/browser';
 import { bulkStart } from '../../src/cohorts/bulk-start';
 import { cohortCatalog } from '../../src/cohorts/catalog';
 import { importMembers } from '../../src/cohorts/import';
@@ -19,8 +18,6 @@ import { generateRosterCsv } from './support/roster';
  * The group's people are chosen so that alphabetical order and order of progress differ: the two
  * with progress are last by name. SKILLPROOF_SCREENSHOT_DIR keeps a screenshot of each page.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WIDTHS = [390, 1280] as const;
 const MEMBERS = 300;
 
@@ -61,7 +58,7 @@ const plusHours = (iso: string, h: number) => new Date(Date.parse(iso) + h * 3_6
 const actor = 'admin:e2e';
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}; install Debian's package: apt-get install -y --no-install-recommends chromium`);
+  const launching = launchChromium();
   // Sessions long enough to outlive the clock's moves, so each browser signs in once.
   portal = await startTestPortal({ now: clock.now, candidateSessionHours: 24 * 120, adminSessionHours: 24 * 120 });
   const catalog = cohortCatalog(portal.portal.catalog);
@@ -115,7 +112,7 @@ beforeAll(async () => {
   for (const m of [role.hidden, role.partial, role.completer]) {
     codeOf.set(m.candidateId, (await portal.portal.createAccessCode(attemptOf.get(m.candidateId)!, 24 * 120, actor)).code);
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await launching;
 }, 60_000);
 
 afterAll(async () => {
@@ -126,41 +123,25 @@ afterAll(async () => {
 /** Signs in through the API (sessions end as the clock moves, so each instant signs in afresh). */
 const token = (m: MemberRecord) => portal.signIn(codeOf.get(m.candidateId)!);
 
-interface Opened {
-  page: Page;
-  /** Console errors and uncaught exceptions (a CSP violation shows up here); emptied by each check. */
-  problems: string[];
-}
-
-/** One signed-in page per width and viewer, kept for the whole test (its session outlives the clock's moves). */
-const opened = new Map<string, Opened>();
-
-async function open(width: number, as: MemberRecord | 'admin'): Promise<Opened> {
-  const key = `${width}:${as === 'admin' ? as : as.candidateId}`;
-  const known = opened.get(key);
-  if (known) {
-    known.problems.length = 0;
-    return known;
-  }
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  if (as === 'admin') {
-    await page.goto(`${portal.url}/admin/sign-in`);
-    await page.getByLabel('Admin token').fill(portal.adminToken);
-  } else {
-    await page.goto(`${portal.url}/sign-in`);
-    await page.getByLabel('Access code').fill(codeOf.get(as.candidateId)!);
-  }
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/notice=signed-in/);
-  opened.set(key, { page, problems });
-  return { page, problems };
-}
+/**
+ * One signed-in page per viewer, kept for the whole test at the width each check sets (its session
+ * outlives the clock's moves); its console errors and uncaught exceptions (a CSP violation shows up
+ * there) are emptied by each check.
+ */
+const open = viewers<MemberRecord | 'admin'>(
+  () => browser,
+  async (page, as) => {
+    if (as === 'admin') {
+      await page.goto(`${portal.url}/admin/sign-in`);
+      await page.getByLabel('Admin token').fill(portal.adminToken);
+    } else {
+      await page.goto(`${portal.url}/sign-in`);
+      await page.getByLabel('Access code').fill(codeOf.get(as.candidateId)!);
+    }
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/notice=signed-in/);
+  },
+);
 
 /** The group page's members as shown: name and standing, in DOM order. */
 const shownMembers = (page: Page) =>

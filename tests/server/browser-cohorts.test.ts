@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { shot, sidewaysOverflow } from './support/browser';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, shot, sidewaysOverflow, viewers } from './support/browser';
 import { cohortFixture, COHORT, GROUP_1, seedCohortPeople } from './support/cohort-fakes';
 import { startTestPortal, type TestPortal } from './support/portal';
 
@@ -9,9 +8,8 @@ import { startTestPortal, type TestPortal } from './support/portal';
  * phone's width (390 px) and a laptop's (1280 px): nothing sticks out sideways, members are listed
  * by name, the badge's SVG renders, its Open Graph tags are there, the ceremony prints without the
  * site's chrome, and no page breaks the CSP. SKILLPROOF_SCREENSHOT_DIR keeps a screenshot of each.
+ * Each viewer signs in once and is kept for the file, at the width each test sets.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WIDTHS = [390, 1280] as const;
 
 const fixture = cohortFixture();
@@ -21,12 +19,12 @@ let codes: Record<'zoe' | 'mia' | 'ana', string>;
 let slug: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}; install Debian's package: apt-get install -y --no-install-recommends chromium`);
+  const launching = launchChromium();
   portal = await startTestPortal({ cohorts: { store: fixture.store, views: fixture.views } });
   let zoeAttempt: string;
   ({ codes, credentialSlug: slug, zoeAttempt } = await seedCohortPeople(portal, fixture));
   await portal.api('POST', `/api/attempts/${zoeAttempt}/badge`, { token: await portal.signIn(codes.zoe), body: { shownName: 'Zoë Adams' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await launching;
 }, 60_000);
 
 afterAll(async () => {
@@ -34,34 +32,22 @@ afterAll(async () => {
   await portal?.shutdown();
 });
 
-interface Opened {
-  page: Page;
-  /** Console errors and uncaught exceptions (a CSP violation shows up here). */
-  problems: string[];
-}
-
-async function open(width: number, as: 'zoe' | 'admin' | 'nobody'): Promise<Opened> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  if (as === 'zoe') {
-    await page.goto(`${portal.url}/sign-in`);
-    await page.getByLabel('Access code').fill(codes.zoe);
+const open = viewers<'zoe' | 'admin' | 'nobody'>(
+  () => browser,
+  async (page, as) => {
+    if (as === 'zoe') {
+      await page.goto(`${portal.url}/sign-in`);
+      await page.getByLabel('Access code').fill(codes.zoe);
+    } else if (as === 'admin') {
+      await page.goto(`${portal.url}/admin/sign-in`);
+      await page.getByLabel('Admin token').fill(portal.adminToken);
+    } else {
+      return;
+    }
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/notice=signed-in/);
-  } else if (as === 'admin') {
-    await page.goto(`${portal.url}/admin/sign-in`);
-    await page.getByLabel('Admin token').fill(portal.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/notice=signed-in/);
-  }
-  return { page, problems };
-}
-
+  },
+);
 
 /** Runs in the page: basics a screen reader needs (the tests' TypeScript has no DOM types). */
 const ACCESSIBILITY = `(() => ({
@@ -91,7 +77,6 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     expect(await sidewaysOverflow(page)).toBe(0);
     await expectAccessible(page);
     expect(problems).toEqual([]);
-    await page.context().close();
   });
 
   it("shows the organiser the cohort's funnel, groups and who is behind", async () => {
@@ -106,7 +91,6 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     expect(await sidewaysOverflow(page)).toBe(0);
     await expectAccessible(page);
     expect(problems).toEqual([]);
-    await page.context().close();
   });
 
   it('prints the closing ceremony without the navigation or buttons', async () => {
@@ -123,7 +107,6 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     expect(await page.getByRole('link', { name: 'Download CSV' }).isVisible()).toBe(false);
     expect(await page.locator('table.ceremony-list').isVisible()).toBe(true);
     expect(problems).toEqual([]);
-    await page.context().close();
   });
 
   it('shows anyone the public badge: its SVG renders, Open Graph tags and the LinkedIn link are there', async () => {
@@ -144,6 +127,5 @@ describe.each(WIDTHS)('cohort and badge pages at %i px', (width) => {
     expect(await sidewaysOverflow(page)).toBe(0);
     await expectAccessible(page);
     expect(problems).toEqual([]);
-    await page.context().close();
   });
 });

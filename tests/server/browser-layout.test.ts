@@ -1,17 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { shot, sidewaysOverflow } from './support/browser';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, shot, sidewaysOverflow, viewers } from './support/browser';
 import { REPO_ROOT } from '../../src/catalog/load';
 import { startTestPortal, type TestPortal } from './support/portal';
 
 /**
  * The portal's layout in Debian's Chromium at a phone's width (390 px) and a laptop's (1280 px):
  * Submit stays reachable, identifiers wrap at their separators, the audit log is readable, and no
- * table widens the page. SKILLPROOF_SCREENSHOT_DIR keeps a screenshot of each page.
+ * table widens the page. SKILLPROOF_SCREENSHOT_DIR keeps a screenshot of each page. The candidate
+ * and the admin each sign in once and are kept for the file, at the width each test sets.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WIDTHS = [390, 1280] as const;
 
 let portal: TestPortal;
@@ -20,7 +19,7 @@ let attempt: { attemptId: string; code: string };
 let runPath: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}; install Debian's package: apt-get install -y --no-install-recommends chromium`);
+  const launching = launchChromium();
   portal = await startTestPortal();
   attempt = await portal.newAttempt('layout@example.com');
   const token = await portal.signIn(attempt.code);
@@ -30,7 +29,7 @@ beforeAll(async () => {
   const runs = await portal.api('GET', `/api/admin/attempts/${attempt.attemptId}`, { token: portal.adminToken });
   const runId = (runs.body.runs as Array<{ id: string; taskId: string }>).find((r) => r.taskId === 'serverless-safe-deploy')!.id;
   runPath = `/admin/attempts/${attempt.attemptId}/runs/${runId}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await launching;
 }, 60_000);
 
 afterAll(async () => {
@@ -38,24 +37,21 @@ afterAll(async () => {
   await portal?.shutdown();
 });
 
-async function open(width: number, as: 'candidate' | 'admin'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  if (as === 'candidate') {
-    await page.goto(`${portal.url}/sign-in`);
-    await page.getByLabel('Access code').fill(attempt.code);
+const viewer = viewers<'candidate' | 'admin'>(
+  () => browser,
+  async (page, as) => {
+    if (as === 'candidate') {
+      await page.goto(`${portal.url}/sign-in`);
+      await page.getByLabel('Access code').fill(attempt.code);
+    } else {
+      await page.goto(`${portal.url}/admin/sign-in`);
+      await page.getByLabel('Admin token').fill(portal.adminToken);
+    }
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/notice=signed-in/);
-  } else {
-    await page.goto(`${portal.url}/admin/sign-in`);
-    await page.getByLabel('Admin token').fill(portal.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/notice=signed-in/);
-  }
-  return page;
-}
-
-/** How far the page is wider than the window (0 when nothing sticks out sideways). */
+  },
+);
+const open = async (width: number, as: 'candidate' | 'admin') => (await viewer(width, as)).page;
 
 /** Runs in the page (the tests' TypeScript has no DOM types): for each ARN of the report, the character before each of its line breaks. */
 const LINE_BREAKS_OF_IDENTIFIERS = `[...document.querySelectorAll('table.report code.id')].map((code) => {
@@ -98,7 +94,6 @@ describe.each(WIDTHS)('portal layout at %i px', (width) => {
       const list = await page.locator('#progress-results').boundingBox();
       expect(box!.y).toBeLessThan(list!.y);
     }
-    await page.context().close();
   });
 
   it('wraps ARNs on the admin run page only after their separators, never letter by letter', async () => {
@@ -109,7 +104,6 @@ describe.each(WIDTHS)('portal layout at %i px', (width) => {
     const breaks = (await page.evaluate(LINE_BREAKS_OF_IDENTIFIERS)) as string[][];
     expect(breaks.length).toBeGreaterThan(0);
     for (const before of breaks.flat()) expect([':', '/']).toContain(before);
-    await page.context().close();
   });
 
   it('shows audit details as labelled values, not raw JSON, and no admin table widens the page', async () => {
@@ -124,38 +118,48 @@ describe.each(WIDTHS)('portal layout at %i px', (width) => {
       await page.goto(`${portal.url}${path}`);
       expect({ path, overflow: await sidewaysOverflow(page) }).toEqual({ path, overflow: 0 });
     }
-    await page.context().close();
   });
 });
 
-describe.each(WIDTHS)('sign-in limits in the browser at %i px', (width) => {
+describe('sign-in limits in the browser', () => {
+  // One portal and one browser context for both widths: each width comes from an address of its
+  // own and starts without cookies, as a fresh browser would.
   let limited: TestPortal;
+  let context: BrowserContext;
+  let page: Page;
   beforeAll(async () => {
     limited = await startTestPortal({ signInPerMinute: 2, trustProxy: true, publicUrl: 'http://127.0.0.1' });
+    context = await browser.newContext();
+    page = await context.newPage();
   });
-  afterAll(() => limited?.shutdown());
+  afterAll(async () => {
+    await context?.close();
+    await limited?.shutdown();
+  });
 
-  it('turns a candidate away after two failed codes with a readable 429 page, and still lets the admin in', async () => {
-    const { code } = await limited.newAttempt(`limit-${width}@example.com`);
-    // Behind the (trusted) proxy, this browser is 198.51.100.<width>.
-    const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: { 'x-forwarded-for': `198.51.100.${width % 250}` } });
-    const page = await context.newPage();
-    const signIn = async (accessCode: string) => {
-      await page.goto(`${limited.url}/sign-in`);
-      await page.getByLabel('Access code').fill(accessCode);
-      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/sign-in') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in' }).click()]);
-      return response.status();
-    };
-    expect([await signIn('WRONG-AAAA-1'), await signIn('WRONG-AAAA-2'), await signIn(code)]).toEqual([401, 401, 429]);
-    expect(await page.locator('body').textContent()).toMatch(/Too many failed sign-ins from your address; try again in \d+ s\./);
-    await shot(page, `layout-sign-in-limited-${width}`);
-    expect(await sidewaysOverflow(page)).toBe(0);
+  describe.each(WIDTHS)('at %i px', (width) => {
+    it('turns a candidate away after two failed codes with a readable 429 page, and still lets the admin in', async () => {
+      const { code } = await limited.newAttempt(`limit-${width}@example.com`);
+      // Behind the (trusted) proxy, this browser is 198.51.100.<width>.
+      await context.clearCookies();
+      await context.setExtraHTTPHeaders({ 'x-forwarded-for': `198.51.100.${width % 250}` });
+      await page.setViewportSize({ width, height: 900 });
+      const signIn = async (accessCode: string) => {
+        await page.goto(`${limited.url}/sign-in`);
+        await page.getByLabel('Access code').fill(accessCode);
+        const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/sign-in') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in' }).click()]);
+        return response.status();
+      };
+      expect([await signIn('WRONG-AAAA-1'), await signIn('WRONG-AAAA-2'), await signIn(code)]).toEqual([401, 401, 429]);
+      expect(await page.locator('body').textContent()).toMatch(/Too many failed sign-ins from your address; try again in \d+ s\./);
+      await shot(page, `layout-sign-in-limited-${width}`);
+      expect(await sidewaysOverflow(page)).toBe(0);
 
-    await page.goto(`${limited.url}/admin/sign-in`);
-    await page.getByLabel('Admin token').fill(limited.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/admin\?notice=signed-in/);
-    await context.close();
+      await page.goto(`${limited.url}/admin/sign-in`);
+      await page.getByLabel('Admin token').fill(limited.adminToken);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/admin\?notice=signed-in/);
+    });
   });
 });
 

@@ -1,65 +1,49 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { shot } from './support/browser';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, shot } from './support/browser';
 import { startTestPortal, type TestPortal } from './support/portal';
 
 /**
  * The portal in a real browser: Debian's Chromium, headless, driven by playwright-core. CI
  * installs Chromium (.ci/run); without it these tests fail rather than skip, so a green run
- * always means the browser flow was exercised.
+ * always means the browser flow was exercised. The candidate and the admin are two contexts (own
+ * cookies, own pages) of one Chromium. SKILLPROOF_SCREENSHOT_DIR keeps a screenshot of each page.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-/** Set to a folder to keep a screenshot of each page the flow visits. */
 
-interface Browser {
-  context: BrowserContext;
+interface Person {
   page: Page;
   /** Console errors and uncaught exceptions (a CSP violation shows up here). */
   problems: string[];
-  profile: string;
 }
 
-async function openBrowser(): Promise<Browser> {
-  const profile = mkdtempSync(join(tmpdir(), 'skillproof-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = context.pages()[0] ?? (await context.newPage());
+async function openContext(browser: Browser): Promise<Person> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(e.message));
-  return { context, page, problems, profile };
-}
-
-async function closeBrowser(b: Browser | undefined): Promise<void> {
-  if (!b) return;
-  await b.context.close();
-  rmSync(b.profile, { recursive: true, force: true });
+  return { page, problems };
 }
 
 describe('portal in Chromium', () => {
   let portal: TestPortal;
-  let candidate: Browser;
-  let admin: Browser;
+  let browser: Browser;
+  let candidate: Person;
+  let admin: Person;
   let attempt: { attemptId: string; code: string };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is missing at ${CHROMIUM}, so the browser tests cannot run. Install Debian's package: ` +
-          '`apt-get update && apt-get install -y --no-install-recommends chromium` (CI does this in .ci/run).',
-      );
-    }
+    const launching = launchChromium();
     portal = await startTestPortal({ submitWaitMs: 3000 });
     attempt = await portal.newAttempt('ada@example.com');
-    [candidate, admin] = await Promise.all([openBrowser(), openBrowser()]);
+    browser = await launching;
+    [candidate, admin] = await Promise.all([openContext(browser), openContext(browser)]);
   });
 
   afterAll(async () => {
-    await Promise.all([closeBrowser(candidate), closeBrowser(admin)]);
+    await browser?.close();
     await portal?.shutdown();
   });
 

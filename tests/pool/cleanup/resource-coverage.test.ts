@@ -43,7 +43,7 @@ const solutionTypes = (() => {
     if (types) return types;
     types = new Map();
     // Only the resource types are read: CloudFormation's schema validation (seconds per stack) is not needed.
-    const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': false } });
+    const app = new App({ builtinCloudFormationValidation: false });
     const stacks = Object.entries(SOLUTIONS).map(([taskId, build]) => {
       const stack = new Stack(app, taskId, { env: { account: '111122223333', region: 'eu-west-1' } });
       build(stack);
