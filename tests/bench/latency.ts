@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { actionKey, isReadAction } from '../../src/aws/operations';
 import { GradingSession, type Responder } from '../../src/aws/session';
 import { gradeSimulated, regrade } from '../../src/engine/grade';
-import type { PassFixture } from '../reliability/support/pass-fixtures';
+import { recordedRun, type PassFixture } from '../reliability/support/pass-fixtures';
 import { callKey, transcriptWorld } from '../reliability/support/transcript-world';
 import { median, round, sleep } from './stats';
 
@@ -94,12 +94,8 @@ async function calibrate(fx: PassFixture) {
   const { bundle } = await markingPolls(() =>
     gradeSimulated(fx.entry, {
       responder,
-      region: fx.bundle.run.region,
-      nonce: fx.bundle.run.nonce,
-      startedAt: new Date(fx.bundle.run.startedAt),
-      attemptId: fx.bundle.run.attemptId,
+      ...recordedRun(fx),
       concurrency: 1000,
-      ...(fx.bundle.run.expectedAccount ? { expectedAccount: fx.bundle.run.expectedAccount } : {}),
     }),
   );
   // The session calls the responder right after recording each call, so the n-th call is seq n.

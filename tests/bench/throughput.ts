@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Responder } from '../../src/aws/session';
 import { gradeSimulated } from '../../src/engine/grade';
 import { awsError } from '../../src/testing/fake-account';
-import type { PassFixture } from '../reliability/support/pass-fixtures';
+import { recordedRun, type PassFixture } from '../reliability/support/pass-fixtures';
 import { transcriptWorld } from '../reliability/support/transcript-world';
 import { busyShare, machineCpu, ownCpuMs, round, sleep } from './stats';
 
@@ -148,11 +148,7 @@ export async function gradeAccounts(queues: PassFixture[][], o: Pick<ThroughputO
       for (const fx of queue) {
         const { report } = await gradeSimulated(fx.entry, {
           responder: accountResponder(fx, pacer, limits[account]!, o.latencyMs),
-          region: fx.bundle.run.region,
-          nonce: fx.bundle.run.nonce,
-          startedAt: new Date(fx.bundle.run.startedAt),
-          attemptId: fx.bundle.run.attemptId,
-          ...(fx.bundle.run.expectedAccount ? { expectedAccount: fx.bundle.run.expectedAccount } : {}),
+          ...recordedRun(fx),
         });
         if (report.status === 'passed') passed++;
       }

@@ -14,7 +14,7 @@ import { serialiseBundle } from '../../src/evidence/bundle';
 import { createWorkerHandler } from '../../src/service/worker/lambda';
 import { DynamoDbTokenBucket } from '../../src/service/worker/token-bucket';
 import { SqliteStore } from '../../src/store/sqlite-store';
-import { passFixtures, type PassFixture } from '../reliability/support/pass-fixtures';
+import { passFixtures, recordedRun, type PassFixture } from '../reliability/support/pass-fixtures';
 import { transcriptWorld } from '../reliability/support/transcript-world';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sleep } from './stats';
@@ -62,15 +62,6 @@ function accountResponder(fx: PassFixture, accountId: string): Responder {
   };
 }
 
-const runOptions = (fx: PassFixture) => ({
-  region: fx.bundle.run.region,
-  nonce: fx.bundle.run.nonce,
-  startedAt: new Date(fx.bundle.run.startedAt),
-  // The recorded run's attempt id: probes name what they create after it, and the transcript answers those names.
-  attemptId: fx.bundle.run.attemptId,
-  ...(fx.bundle.run.expectedAccount ? { expectedAccount: fx.bundle.run.expectedAccount } : {}),
-});
-
 async function main(): Promise<void> {
   const store = SqliteStore.open(init.dir);
   const buckets = init.workers.map(
@@ -90,7 +81,7 @@ async function main(): Promise<void> {
       const grade: Grade = async (req) => {
         const fx = fixtureOf.get(req.attemptId)!;
         const accountId = (req.sandbox as { accountId: string }).accountId;
-        const { report, bundle } = await gradeSimulated(fx.entry, { responder: accountResponder(fx, accountId), ...runOptions(fx), pace: bucket.limiter(accountId) });
+        const { report, bundle } = await gradeSimulated(fx.entry, { responder: accountResponder(fx, accountId), ...recordedRun(fx), pace: bucket.limiter(accountId) });
         graded++;
         if (report.status === 'passed') passed++;
         parentPort!.postMessage({ type: 'graded', attemptId: req.attemptId } satisfies FromThread);
@@ -101,7 +92,7 @@ async function main(): Promise<void> {
   );
   // A Lambda's init phase loads its code before the first event: grade each task once, unpaced, and
   // send each DynamoDB client one request, so neither is timed.
-  for (const fx of new Set(fixtureOf.values())) await gradeSimulated(fx.entry, { responder: transcriptWorld(fx.bundle.transcript), ...runOptions(fx) });
+  for (const fx of new Set(fixtureOf.values())) await gradeSimulated(fx.entry, { responder: transcriptWorld(fx.bundle.transcript), ...recordedRun(fx) });
   await Promise.all(buckets.map((b) => b.reserve(`warm-up-${init.workers[0]}`, 1)));
   for (const b of buckets) Object.assign(b.stats, { updates: 0, reads: 0, conditionFailures: 0, reserved: 0, slots: 0, late: 0, unused: 0, returned: 0 });
 
@@ -119,17 +110,6 @@ async function main(): Promise<void> {
       );
   });
   parentPort!.postMessage({ type: 'ready' } satisfies FromThread);
-  if (process.env.BENCH_THREAD_TRACE) {
-    const { monitorEventLoopDelay } = await import('node:perf_hooks');
-    const lag = monitorEventLoopDelay({ resolution: 10 });
-    lag.enable();
-    const t0 = performance.now();
-    setInterval(() => {
-      const b = buckets.reduce((s, x) => ({ u: s.u + x.stats.updates, f: s.f + x.stats.conditionFailures, r: s.r + x.stats.reserved, used: s.used + x.stats.slots, late: s.late + x.stats.late }), { u: 0, f: 0, r: 0, used: 0, late: 0 });
-      process.stderr.write(`[${init.workers[0]}] ${((performance.now() - t0) / 1000).toFixed(1)} s calls ${[...sends.values()].reduce((n, t) => n + t.length, 0)} graded ${graded} updates ${b.u} (${b.f} refused) reserved ${b.r} used ${b.used} late ${b.late} lag p50 ${(lag.percentile(50) / 1e6).toFixed(0)} p99 ${(lag.percentile(99) / 1e6).toFixed(0)} max ${(lag.max / 1e6).toFixed(0)}\n`);
-      lag.reset();
-    }, Number(process.env.BENCH_THREAD_TRACE)).unref();
-  }
 }
 
 void main();

@@ -9,7 +9,7 @@ import { pass } from '../../src/model/grader';
 import { reportSchema, type Report } from '../../src/model/report';
 import { awsError } from '../../src/testing/fake-account';
 import { grader, simulated, TASK } from '../support/harness';
-import { passFixtures, type PassFixture } from './support/pass-fixtures';
+import { passFixtures, recordedRun, type PassFixture } from './support/pass-fixtures';
 import { callKey, transcriptWorld } from './support/transcript-world';
 
 /**
@@ -161,11 +161,7 @@ describe('fuzzing every grader with variations of its passing fixture', () => {
       fc.asyncProperty(fc.array(mutation(answered.length), { minLength: 1, maxLength: 4 }), async (mutations) => {
         const { report, bundle } = await gradeSimulated(fx.entry, {
           responder: mutatedWorld(fx, answered, mutations, (page) => (t.pages = Math.max(t.pages, page))),
-          region: fx.bundle.run.region,
-          nonce: fx.bundle.run.nonce,
-          startedAt: new Date(fx.bundle.run.startedAt),
-          attemptId: fx.bundle.run.attemptId,
-          ...(fx.bundle.run.expectedAccount ? { expectedAccount: fx.bundle.run.expectedAccount } : {}),
+          ...recordedRun(fx),
         });
         for (const c of report.checks) {
           t[c.outcome]++;

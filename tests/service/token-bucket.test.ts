@@ -1,6 +1,6 @@
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { gradeSimulated } from '../../src/engine/grade';
-import { passFixtures } from '../reliability/support/pass-fixtures';
+import { passFixtures, recordedRun } from '../reliability/support/pass-fixtures';
 import { transcriptWorld } from '../reliability/support/transcript-world';
 import { DynamoDbTokenBucket, rateBucketKey, type TokenBucketOptions } from '../../src/service/worker/token-bucket';
 import { startDynalite, type Dynalite } from '../support/dynalite';
@@ -118,6 +118,13 @@ describe('the per-account token bucket in DynamoDB', () => {
   const sendAll = (b: DynamoDbTokenBucket, accountId: string, n: number, sent: number[] = []) =>
     Promise.all(Array.from({ length: n }, () => b.limiter(accountId)(async () => sent.push(time.clock)))).then(() => sent);
 
+  /** Sends `n` calls one after another (a dependent chain, as a grade's); their send times. */
+  const sendChain = async (b: DynamoDbTokenBucket, accountId: string, n: number) => {
+    const sent: number[] = [];
+    for (let i = 0; i < n; i++) await b.limiter(accountId)(async () => sent.push(time.clock));
+    return sent;
+  };
+
   it('gives three workers sending for one account at once distinct slots, never more than the rate in a second', async () => {
     const id = nextAccount();
     const workers = [bucket(), bucket(), bucket()];
@@ -192,12 +199,7 @@ describe('the per-account token bucket in DynamoDB', () => {
     const c = bucket({ maxBatch: 10 });
     // Worker A's grade sends 12 calls one after another (a dependent chain): one slot, a batch of
     // 10, then a second batch of 10 of which it uses 1 before its grade ends.
-    const chain: number[] = [];
-    await time.run(
-      (async () => {
-        for (let i = 0; i < 12; i++) await a.limiter(id)(async () => chain.push(time.clock));
-      })(),
-    );
+    const chain = await time.run(sendChain(a, id, 12));
     // A notices when the next slot passes with no call for it, and gives the other 8 back.
     await time.until(chain.at(-1)! + a.intervalMs + 60);
     expect(a.stats.unused).toBe(1);
@@ -214,12 +216,7 @@ describe('the per-account token bucket in DynamoDB', () => {
     const a = bucket({ maxBatch: 10 });
     const c = bucket({ maxBatch: 10 });
     // A's chain of 3 calls: one slot, then a batch of 10 of which it uses 2.
-    const chain: number[] = [];
-    await time.run(
-      (async () => {
-        for (let i = 0; i < 3; i++) await a.limiter(id)(async () => chain.push(time.clock));
-      })(),
-    );
+    const chain = await time.run(sendChain(a, id, 3));
     // B reserves now, behind A's 8 held slots. When A falls idle (its next slot passes unused) its
     // give-back is refused, so a third worker reserving just after that still queues behind B.
     const d = bucket({ maxBatch: 10 });
@@ -270,10 +267,7 @@ describe('pacing a grading session', () => {
     let paced = 0;
     const { report, bundle } = await gradeSimulated(fx.entry, {
       responder: transcriptWorld(fx.bundle.transcript),
-      region: fx.bundle.run.region,
-      nonce: fx.bundle.run.nonce,
-      startedAt: new Date(fx.bundle.run.startedAt),
-      ...(fx.bundle.run.expectedAccount ? { expectedAccount: fx.bundle.run.expectedAccount } : {}),
+      ...recordedRun(fx),
       pace: async (job) => {
         paced++;
         return job();

@@ -71,7 +71,7 @@ export interface TokenBucketStats {
 
 interface Waiter {
   since: number;
-  run: (slot: number) => void;
+  run: () => void;
   fail: (e: unknown) => void;
 }
 
@@ -146,11 +146,6 @@ export class DynamoDbTokenBucket {
       });
   }
 
-  /** Waits for this process's next slot of the account; resolves at it, with its time (epoch ms). */
-  take(accountId: string): Promise<number> {
-    return new Promise<number>((resolve, reject) => this.enqueue(accountId, { since: this.now(), run: resolve, fail: reject }));
-  }
-
   private enqueue(accountId: string, waiter: Waiter): void {
     let lane = this.lanes.get(accountId);
     if (!lane) {
@@ -193,11 +188,11 @@ export class DynamoDbTokenBucket {
         }
       }
       if (lane.waiting.length === 0 || lane.owned.length === 0 || lane.owned[0]! > now) break;
-      const slot = lane.owned.shift()!;
+      lane.owned.shift();
       this.stats.slots++;
       // Every slot held went to a call: the grade keeps the account busy, so reserve whole batches.
       if (lane.owned.length === 0) lane.hot = true;
-      lane.waiting.shift()!.run(slot);
+      lane.waiting.shift()!.run();
     }
     if (lane.waiting.length === 0) {
       // A slot passed with no call for it: the grade has ended (or paused). Give the slots still held
