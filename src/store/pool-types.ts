@@ -51,14 +51,8 @@ export interface PoolAccountRecord {
   updatedAt: string;
 }
 
-export interface NewPoolAccount {
-  accountId: string;
-  name: string | null;
-  email: string | null;
-  arn: string | null;
-  source: PoolAccountSource;
-  ouId: string | null;
-}
+/** What a newly found account is recorded with; the rest of its record starts empty. */
+export type NewPoolAccount = Pick<PoolAccountRecord, 'accountId' | 'name' | 'email' | 'arn' | 'source' | 'ouId'>;
 
 /** Fields a transition may set; `undefined` leaves a field as it is, `null` clears it. */
 export type PoolAccountPatch = Partial<
